@@ -1,0 +1,173 @@
+"""Every rule of the format definition, evaluated in Python on a Filing. Nothing the workbook computed is trusted."""
+from __future__ import annotations
+
+import difflib
+import re
+
+from .filing import Filing, Finding
+from .formats import ReportFormat, RuleInstance
+
+
+def fmt_num(x) -> str:
+    if x is None:
+        return "空"
+    if isinstance(x, float):
+        return f"{x:.6f}".rstrip("0").rstrip(".")
+    return str(x)
+
+
+def check_cells(filing: Filing) -> list[Finding]:
+    """C01–C03: each number cell holds what its column type allows."""
+    fmt = filing.fmt
+    rules = fmt.rules
+    imported = filing.origin == "import"
+    out = []
+    for key, p in filing.parsed().items():
+        cell = fmt.cells[key]
+        raw = filing.raw.get(key)
+        where = f"{filing.place(key)}（{cell.label}）"
+        base = dict(rule="", severity="error", message="", keys=[key], cells=[filing.place(key)], actual=raw)
+        if p.problem == "blank" or (imported and p.problem == "invalid" and p.note == "mark"):
+            if imported:
+                out.append(Finding(**{**base, "rule": "C03", "severity": "warning",
+                                      "message": rules["C03"].text("import", where=where, actual=raw or "")}))
+            else:
+                out.append(Finding(**{**base, "rule": "C03", "message": rules["C03"].text(where=where)}))
+            continue
+        rid = "C02" if cell.type == "decimal" else "C01"
+        if p.problem == "invalid":
+            variant = "signed" if cell.type == "signed" else None
+            out.append(Finding(**{**base, "rule": rid, "message": rules[rid].text(variant, where=where, actual=raw)}))
+            continue
+        v = p.value
+        if cell.type != "decimal" and abs(v) > fmt.count_limit:
+            out.append(Finding(**{**base, "rule": rid, "expected": fmt.count_limit, "message": rules[rid].text(
+                "too_large", where=where, actual=fmt_num(v), expected=fmt.count_limit)}))
+            continue
+        if p.note:
+            out.append(Finding(**{**base, "rule": rid, "severity": "warning", "expected": v, "message": rules[
+                "C01"].text("lenient", where=where, actual=raw, note=p.note, expected=fmt_num(v))}))
+        if cell.type == "decimal":
+            if isinstance(v, float) and len(repr(v).split(".")[1].split("e")[0]) > 4:
+                out.append(Finding(**{**base, "rule": "C02", "severity": "warning", "actual": v,
+                                      "message": rules["C02"].text("decimals", where=where, actual=fmt_num(v))}))
+            elif v >= 10000:
+                out.append(Finding(**{**base, "rule": "C02", "severity": "warning", "actual": v,
+                                      "message": rules["C02"].text("yuan", where=where, actual=fmt_num(v))}))
+    return out
+
+
+def evaluate(inst: RuleInstance, values: dict, previous: dict | None = None, blank_as_zero: bool = False):
+    """(lhs, rhs) of one equation, or None when a value it needs is missing."""
+    sums = []
+    for side in (inst.lhs, inst.rhs):
+        total = 0
+        for t in side:
+            src = previous if t.prev else values
+            v = None if src is None else src.get(t.key)
+            if v is None:
+                if not blank_as_zero or t.prev:
+                    return None
+                v = 0
+            total += t.coef * v
+        sums.append(total)
+    return sums[0], sums[1]
+
+
+def _same(a, b) -> bool:
+    return abs(a - b) < 1e-9
+
+
+def check_sums(filing: Filing, previous: Filing | None = None) -> list[Finding]:
+    """The table identities (T3-01 …) and, given last year's filing, the cross-year rules (Y-01, Y-02)."""
+    fmt = filing.fmt
+    values = filing.values
+    prev_values = previous.values if previous is not None else None
+    # values of the other year are looked up by key; a key of another layout simply is absent
+    blank_zero = filing.origin == "import"
+    out = []
+    for inst in fmt.sum_instances(previous=False):
+        out += _sum_finding(filing, inst, evaluate(inst, values, None, blank_zero))
+    if prev_values is not None:
+        for inst in fmt.sum_instances(previous=True):
+            out += _sum_finding(filing, inst, evaluate(inst, values, prev_values, blank_zero), previous)
+    return out
+
+
+def _sum_finding(filing: Filing, inst: RuleInstance, result, previous: Filing | None = None) -> list[Finding]:
+    if result is None or _same(*result):
+        return []
+    lhs, rhs = result
+    keys = inst.keys
+    cells = [filing.place(k) for k in dict.fromkeys(keys)]
+    if previous is not None:
+        cells += [f"上年 {previous.place(t.key)}" for t in inst.lhs + inst.rhs if t.prev]
+    return [Finding(inst.rule.id, inst.severity, inst.rule.text(label=inst.label, lhs=fmt_num(lhs), rhs=fmt_num(rhs)),
+                    list(dict.fromkeys(keys)), cells, expected=rhs, actual=lhs)]
+
+
+def check_year(filing: Filing) -> list[Finding]:
+    """S03: the layout fits the report year."""
+    year = filing.year
+    fmt = filing.fmt
+    if year is None or fmt.first_year <= year <= fmt.last_year:
+        return []
+    from .formats import format_for_year
+
+    try:
+        expected = format_for_year(year).layout
+    except Exception:
+        expected = "?"
+    return [Finding("S03", "error", fmt.rules["S03"].text(year=year, expected=expected, actual=fmt.layout),
+                    expected=expected, actual=fmt.layout)]
+
+
+_COUNTY = re.compile(r"(区|县|旗)(?!.*(市|省|州)人民政府)")
+
+
+def check_advice(filing: Filing) -> list[Finding]:
+    """T2-01: a 区/县 unit makes no 规章."""
+    rule = filing.fmt.rules.get("T2-01")
+    if rule is None or not filing.unit or not _COUNTY.search(filing.unit) or "市" in filing.unit.split("区")[0][-1:]:
+        return []
+    out = []
+    for key in rule.keys:
+        v = filing.values.get(key)
+        if v:
+            out.append(Finding("T2-01", rule.severity, rule.text(actual=v), [key], [filing.place(key)], 0, v))
+    return out
+
+
+def check_repetition(filing: Filing, previous: Filing) -> list[Finding]:
+    """Y-03: the same tables, or mostly the same narrative, as last year."""
+    rule = filing.fmt.rules.get("Y-03")
+    if rule is None:
+        return []
+    out = []
+    now, before = filing.values, previous.values
+    shared = [k for k in now if k in before]
+    if shared and any(now[k] for k in shared) and all(now[k] == before[k] for k in shared):
+        out.append(Finding("Y-03", rule.severity, rule.text(what="三张统计表的数据", how="完全相同")))
+    for s in filing.fmt.narrative_sections:
+        a, b = filing.narrative.get(s.id, ""), previous.narrative.get(s.id, "")
+        if len(a) >= 50 and len(b) >= 50:
+            ratio = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+            if ratio >= 0.8:
+                out.append(Finding("Y-03", rule.severity, rule.text(what=f"“{s.heading}”", how=f"{ratio:.0%} 相同")))
+    return out
+
+
+def check(filing: Filing, previous: Filing | None = None) -> list[Finding]:
+    """All findings for one filing: what reading found, then cells, identities, year, advice, cross-year."""
+    findings = list(filing.findings)
+    findings += check_cells(filing)
+    findings += check_sums(filing, previous)
+    findings += check_year(filing)
+    findings += check_advice(filing)
+    if previous is not None:
+        findings += check_repetition(filing, previous)
+    return findings
+
+
+def has_errors(findings) -> bool:
+    return any(f.severity == "error" for f in findings)

@@ -1,0 +1,65 @@
+"""The `nianbao` command. A thin click layer: each sub-command lives in nianbao/commands/<name>.py and is imported
+only when it runs, so `nianbao --help` starts without pandas, openpyxl or python-docx."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from . import __version__
+
+COMMANDS = {
+    "template": ("nianbao.commands.template", "生成带锁定、校验公式和身份标识的填报模板"),
+    "check": ("nianbao.commands.check", "校验返回的填报表（可批量），输出问题清单和批注副本"),
+    "report": ("nianbao.commands.report", "把填报表和正文合成年度报告（Word、HTML、Markdown）"),
+    "collect": ("nianbao.commands.collect", "收集一个文件夹里的返回表：登记、退回、汇总"),
+    "import": ("nianbao.commands.import_report", "把已发布的年度报告读回为数据并校验"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[name][0])
+        return module.command
+
+    def format_commands(self, ctx, formatter):
+        # help text without importing every command module
+        with formatter.section("命令"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in COMMANDS.items()])
+
+    def invoke(self, ctx):
+        from .errors import NianbaoError
+
+        try:
+            return super().invoke(ctx)
+        except NianbaoError as e:
+            click.secho(f"错误：{e.message}", fg="red", err=True)
+            sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.secho("已中断。", err=True)
+            sys.exit(130)
+        except Exception as e:  # never a traceback for a user: say what happened, in Chinese
+            click.secho(f"内部错误：{type(e).__name__}: {e}\n请把这条信息和所用文件发给维护人员。", fg="red", err=True)
+            sys.exit(3)
+
+
+CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=110)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT,
+             help="nianbao（年报）：政府信息公开工作年度报告的模板、校验、报告、汇总与导入工具。")
+@click.version_option(__version__, "-V", "--version", message="nianbao %(version)s")
+def main():
+    pass
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
