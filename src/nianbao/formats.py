@@ -150,6 +150,8 @@ class Section:
     kind: str  # narrative | table
     table: str | None = None
     topics: tuple[str, ...] = ()
+    heading_at: str | None = None  # narrative sections: the heading and the input cell on the 正文 sheet
+    input_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,11 +186,6 @@ class RuleInstance:
 
 @dataclass(frozen=True, eq=False)
 class Rule:
-    def text(self, variant: str | None = None, **kw) -> str:
-        """The Chinese message, filled in; a variant names one of `messages`."""
-        template = self.messages[variant] if variant else self.message
-        return template.format_map(_Blank(kw))
-
     id: str
     kind: str  # cell | sum | structure | advice
     severity: str
@@ -198,8 +195,14 @@ class Rule:
     applies: str | None = None
     keys: tuple[str, ...] = ()
     severity_when: dict = field(default_factory=dict)
+    plain: str | None = None  # the rule in plain words, for the template's instructions
     messages: dict = field(default_factory=dict)  # variants of the message, e.g. for a warning
     instances: tuple[RuleInstance, ...] = ()
+
+    def text(self, variant: str | None = None, **kw) -> str:
+        """The Chinese message, filled in; a variant names one of `messages`."""
+        template = self.messages[variant] if variant else self.message
+        return template.format_map(_Blank(kw))
 
 
 @dataclass
@@ -214,6 +217,7 @@ class ReportFormat:
     tables: dict[str, Table]
     rules: dict[str, Rule]
     cells: dict[str, Cell]  # every number, in table / row / column order
+    workbook: dict  # the template's own sheet names, identity sheet, version, deadline
 
     def table_of(self, key: str) -> Table:
         return self.tables[self.cells[key].table]
@@ -414,7 +418,7 @@ def load_format(layout: str = "2021") -> ReportFormat:
             raise FormatDefinitionError(f"section {s['id']} names unknown sheet {s['sheet']}")
         # a section names its table by sheet, so that 2019's 表二 (table t2_2019) needs no section of its own
         sections.append(Section(s["id"], s["heading"], s["kind"], by_sheet.get(s.get("sheet")),
-                                tuple(s.get("topics", ()))))
+                                tuple(s.get("topics", ())), s.get("heading_at"), s.get("input_at")))
     sections = tuple(sections)
     rules: dict[str, Rule] = {}
     for r in data["rules"]:
@@ -424,7 +428,8 @@ def load_format(layout: str = "2021") -> ReportFormat:
             if k not in cells:
                 raise FormatDefinitionError(f"{r['id']}: unknown key {k!r}")
         rule = Rule(r["id"], r["kind"], r["severity"], r["name"], r["message"], r.get("expr"), r.get("applies"),
-                    tuple(r.get("keys", ())), dict(r.get("severity_when", {})), dict(r.get("messages", {})))
+                    tuple(r.get("keys", ())), dict(r.get("severity_when", {})), r.get("plain"),
+                    dict(r.get("messages", {})))
         if rule.kind == "sum":
             insts = tuple(
                 RuleInstance(rule, i.label, i.star, i.lhs, i.rhs) for i in _expand_rule(r, tables, cells)
@@ -434,7 +439,7 @@ def load_format(layout: str = "2021") -> ReportFormat:
     return ReportFormat(
         layout=meta["layout"], basis=meta["basis"], first_year=meta["first_year"], last_year=meta["last_year"],
         title=meta["title"], count_limit=int(meta.get("count_limit", 100_000_000)), sections=sections,
-        tables=tables, rules=rules, cells=cells,
+        tables=tables, rules=rules, cells=cells, workbook=dict(data["workbook"]),
     )
 
 
