@@ -131,16 +131,18 @@ def _stamp_members(members, identity: dict) -> bytes:
 
 
 def build_workbook(fmt: ReportFormat, identity: dict, values: dict | None = None, narrative: dict | None = None,
-                   password: str | None = None, key: bytes | None = None, explanations: dict | None = None) -> bytes:
-    """A template (values None) or a filled workbook, stamped with the identity; signed when a key is given."""
+                   password: str | None = None, key: bytes | None = None, explanations: dict | None = None,
+                   extend=None) -> bytes:
+    """A template (values None) or a filled workbook, stamped with the identity; signed when a key is given.
+    `extend(workbook)` may add sheets (xlsxwriter) before the workbook is closed, e.g. the district summary's."""
     full = complete_identity(fmt, identity)
     if key is not None:
         full = ident.sign(full, key)
-    if values is None and narrative is None and explanations is None:
+    if values is None and narrative is None and explanations is None and extend is None:
         members = _base_members(fmt.layout, password)
     else:
         data = _build(fmt, {f: placeholder(f) for f in ident.FIELDS} | {"next_year": placeholder("next_year")},
-                      values, narrative, password, explanations)
+                      values, narrative, password, explanations, extend)
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             members = tuple((i.filename, z.read(i)) for i in z.infolist())
     return _stamp_members(members, full)
@@ -277,7 +279,7 @@ def python_flags(fmt: ReportFormat, values: dict | None) -> tuple[dict, dict]:
     return cell_flags, inst_flags
 
 
-def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanations=None) -> bytes:
+def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanations=None, extend=None) -> bytes:
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     wbk = fmt.workbook
@@ -445,6 +447,8 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
     ws_info.set_paper(9)
     _protect(ws_info, password)
     ws_info.activate()
+    if extend is not None:
+        extend(wb)
     wb.close()
     data = out.getvalue()
     return _protect_structure(data, password)

@@ -1,0 +1,73 @@
+"""An annotated copy of a failing return: the problem cells filled red, each with a Chinese comment.
+The input file is never touched; the copy is written atomically into the output folder."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .atomic import atomic_path
+
+_CELL = re.compile(r"^(?P<sheet>[^!]+)!(?P<ref>[A-Z]{1,3}[0-9]+)")
+
+
+def annotated_name(source: Path) -> str:
+    return f"{source.stem}-批注.xlsx"
+
+
+def annotate(source, findings: list[dict], outdir, filing=None) -> Path:
+    """Write <outdir>/<name>-批注.xlsx. `findings` are Finding dicts; xls/ods sources are rebuilt as a template
+    filled with what was read (openpyxl edits only xlsx)."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    source = Path(source)
+    if source.suffix.lower() in (".xlsx", ".xlsm"):
+        wb = openpyxl.load_workbook(source, keep_vba=False, rich_text=False)
+    else:
+        import io
+
+        from .xlsx_template import build_workbook
+        from .xlsx_read import read
+
+        filing = filing or read(source)
+        data = build_workbook(filing.fmt, filing.identity, filing.raw, filing.narrative)
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+    notes: dict[tuple[str, str], list[str]] = {}
+    general = []
+    for f in findings:
+        placed = False
+        for place in f.get("cells") or []:
+            m = _CELL.match(place)
+            if m and m.group("sheet") in wb.sheetnames:
+                notes.setdefault((m.group("sheet"), m.group("ref")), []).append(
+                    f"[{f['rule']}{'错误' if f['severity'] == 'error' else '警告'}] {f['message']}")
+                placed = True
+        if not placed:
+            general.append(f)
+    red = PatternFill("solid", fgColor="FFC7CE")
+    amber = PatternFill("solid", fgColor="FFEB9C")
+    for (sheet, ref), msgs in notes.items():
+        ws = wb[sheet]
+        cell = ws[ref]
+        if type(cell).__name__ == "MergedCell":
+            continue
+        cell.fill = red if any("错误]" in m for m in msgs) else amber
+        text = "\n".join(dict.fromkeys(msgs))
+        cell.comment = Comment(text[:30000], "nianbao 校验")
+        cell.comment.width, cell.comment.height = 320, 40 + 18 * min(len(msgs) * 2, 30)
+    # every finding in one list, first sheet, so nothing depends on hovering over comments
+    ws = wb.create_sheet("校验问题", 0)
+    ws.append(["规则", "级别", "位置", "问题"])
+    for f in findings:
+        ws.append([f["rule"], "错误" if f["severity"] == "error" else "警告", "、".join(f.get("cells") or []),
+                   f["message"]])
+    ws.column_dimensions["A"].width = 8
+    ws.column_dimensions["B"].width = 6
+    ws.column_dimensions["C"].width = 30
+    ws.column_dimensions["D"].width = 100
+    wb.active = 0
+    target = Path(outdir) / annotated_name(source)
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+    return target

@@ -1,0 +1,98 @@
+"""nianbao check: every rule, re-checked in Python, for one return or a folder of them."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import NianbaoError
+
+
+def _load_previous(path):
+    """Last year's filing: a returned workbook or a published report."""
+    from ..xlsx_read import read
+
+    p = Path(path)
+    if not p.exists():
+        raise NianbaoError(f"找不到上年数据 {p}")
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return read(p)
+    from ..importer import import_report
+
+    return import_report(p)
+
+
+def print_result(r: dict, out=None):
+    echo = lambda *a, **k: click.echo(*a, file=out, **k)  # noqa: E731
+    name = Path(r["file"]).name
+    if r.get("error"):
+        click.secho(f"✗ {name}：无法读取 — {r['error']}", fg="red", file=out)
+        return
+    errors = [f for f in r["findings"] if f["severity"] == "error"]
+    warnings = [f for f in r["findings"] if f["severity"] != "error"]
+    who = f"{r['unit'] or '（无单位标识）'} {r['year'] or ''}年度"
+    if r["unit_code"]:
+        who += f"（{r['unit_code']}）"
+    if errors:
+        click.secho(f"✗ {name}：{who}，{len(errors)} 处错误，{len(warnings)} 处警告", fg="red", bold=True, file=out)
+    elif warnings:
+        click.secho(f"✓ {name}：{who}，校验通过，{len(warnings)} 处警告", fg="yellow", file=out)
+    else:
+        click.secho(f"✓ {name}：{who}，校验通过", fg="green", file=out)
+    for f in errors + warnings:
+        tag = "错误" if f["severity"] == "error" else "警告"
+        cells = "、".join(f.get("cells") or [])
+        echo(f"    [{tag} {f['rule']}] {f['message']}" + (f"（{cells}）" if cells and cells not in f["message"] else ""))
+
+
+@click.command("check", help="校验返回的填报表。PATH 可以是文件或文件夹（递归查找其中的工作簿）。")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（每个文件一个对象）")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False),
+              help="把未通过的表另存一份批注副本到此文件夹（原文件不动）")
+@click.option("--previous", type=click.Path(), help="上年数据（填报表或已发布的年度报告），用于跨年度校验")
+@click.option("--key-file", type=click.Path(dir_okay=False), help="本办公室的签名密钥，用于核验模板身份")
+def command(paths, as_json, annotate_dir, previous, key_file):
+    from ..review import find_workbooks, review_many
+
+    files, missing = find_workbooks(paths)
+    if missing:
+        raise NianbaoError("找不到：" + "、".join(missing))
+    if not files:
+        raise NianbaoError("没有找到任何工作簿（.xlsx/.xlsm/.xls/.ods）")
+    prev = _load_previous(previous) if previous else None
+    key = None
+    if key_file:
+        from ..identity import load_key
+
+        key = load_key(key_file, create=False)[0]
+    results = []
+    for r in review_many(files, prev, key):
+        results.append(r)
+        if not as_json:
+            print_result(r)
+    if annotate_dir:
+        from ..annotate import annotate
+
+        for r in results:
+            if not r.get("error") and not r["ok"]:
+                try:
+                    target = annotate(r["file"], r["findings"], annotate_dir)
+                    r["annotated"] = str(target)
+                    if not as_json:
+                        click.echo(f"    批注副本：{target}")
+                except NianbaoError:
+                    raise
+                except Exception as e:
+                    click.secho(f"    无法生成批注副本：{e}", fg="red", err=True)
+    unreadable = sum(1 for r in results if r.get("error"))
+    failed = sum(1 for r in results if not r.get("error") and not r["ok"])
+    if as_json:
+        json.dump(results, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        click.echo(f"共 {len(results)} 个文件：通过 {len(results) - failed - unreadable}，未通过 {failed}，"
+                   f"无法读取 {unreadable}。")
+    sys.exit(2 if unreadable else 1 if failed else 0)

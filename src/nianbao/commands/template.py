@@ -1,0 +1,91 @@
+"""nianbao template: one locked, stamped, signed template — or one per unit of a roster."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import click
+
+from ..errors import NianbaoError
+
+
+def _year(value: int) -> int:
+    if not 2019 <= value <= 2100:
+        raise NianbaoError(f"报告年度 {value} 不合理（应为 2019 年及以后的年份）")
+    return value
+
+
+@click.command("template", help="生成填报模板。单个单位：--unit；按名单批量：--roster（输出到文件夹）。")
+@click.option("--year", "year", type=int, required=True, help="报告年度，例如 2025")
+@click.option("--unit", help="单位名称（单个模板）")
+@click.option("--unit-code", default="", help="单位代码（单个模板）")
+@click.option("--roster", type=click.Path(dir_okay=False), help="单位名单（CSV 或 XLSX），每个单位生成一个模板")
+@click.option("--layout", default=None, help="格式版本（默认按年度：2021 年起为 2021 版）")
+@click.option("--password", default=None, help="保护密码（默认不设密码，仅锁定）")
+@click.option("--key-file", type=click.Path(dir_okay=False), default=None,
+              help="本办公室的签名密钥文件（默认 ~/.config/nianbao/office.key，首次使用时创建）")
+@click.option("-o", "--output", required=True, type=click.Path(), help="输出文件（--unit）或文件夹（--roster）")
+def command(year, unit, unit_code, roster, layout, password, key_file, output):
+    from ..formats import format_for_year, load_format
+    from ..identity import load_key
+    from ..xlsx_template import build_workbook
+
+    year = _year(year)
+    fmt = load_format(layout) if layout else format_for_year(year)
+    if bool(unit) == bool(roster):
+        raise NianbaoError("请指定 --unit（单个模板）或 --roster（按名单批量），二者选一")
+    key, key_path, created = load_key(key_file)
+    if created:
+        click.echo(f"已创建本办公室的签名密钥：{key_path}（请妥善保管，收集返回表时要用同一个密钥）")
+    else:
+        click.echo(f"签名密钥：{key_path}")
+    if unit:
+        from ..atomic import write_bytes
+
+        out = Path(output)
+        if out.is_dir():
+            raise NianbaoError(f"{out} 是文件夹；单个模板请给出文件名，例如 -o 模板.xlsx")
+        data = build_workbook(fmt, {"unit": unit.strip(), "unit_code": unit_code.strip(), "year": year},
+                              password=password, key=key)
+        write_bytes(out, data)
+        click.echo(f"已生成模板：{out}")
+        return
+    issue_roster(fmt, roster, year, Path(output), password, key)
+
+
+def issue_roster(fmt, roster_path, year, outdir: Path, password, key):
+    from ..atomic import write_bytes, write_text
+    from ..roster import read_roster
+    from ..safe_text import neutral_cell, safe_filename
+    from ..xlsx_template import build_workbook
+
+    units = read_roster(roster_path)
+    if outdir.exists() and not outdir.is_dir():
+        raise NianbaoError(f"{outdir} 已存在且不是文件夹")
+    rows = []
+    with click.progressbar(units, label="生成模板", file=None) if len(units) > 50 else _plain(units) as bar:
+        for u in bar:
+            name = f"{safe_filename(u.code)}-{safe_filename(u.name)}-{year}年报.xlsx"
+            identity = {"unit": u.name, "unit_code": u.code, "year": year}
+            data = build_workbook(fmt, identity, password=password, key=key)
+            write_bytes(outdir / name, data)
+            rows.append([u.code, u.name, u.type, u.contact, name])
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["单位代码", "单位名称", "单位类型", "联系人", "模板文件"])
+    for r in rows:
+        w.writerow([neutral_cell(x) for x in r])
+    write_text(outdir / "分发清单.csv", "\ufeff" + buf.getvalue())
+    click.echo(f"已为 {len(rows)} 个单位生成模板：{outdir}（分发清单：{outdir / '分发清单.csv'}）")
+
+
+class _plain:
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *a):
+        return False

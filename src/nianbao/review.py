@@ -1,0 +1,108 @@
+"""One returned file → its verdict: read, check every rule, verify the stamped identity. Used by check and collect,
+one file at a time or in a process pool (the result is a plain dict, so it crosses process boundaries)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from .errors import NianbaoError
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def review_file(path, previous=None, key: bytes | None = None, keep_filing: bool = False) -> dict:
+    """{file, unit, unit_code, year, layout, ok, findings, ...}; unreadable files get `error` and ok False."""
+    from .checks import check, has_errors
+    from .filing import Finding
+    from .identity import verify
+    from .xlsx_read import read
+
+    path = Path(path)
+    result = {"file": str(path), "unit": None, "unit_code": None, "year": None, "layout": None, "ok": False,
+              "findings": []}
+    try:
+        filing = read(path)
+    except NianbaoError as e:
+        result["error"] = e.message
+        return result
+    except Exception as e:  # a reader bug must not stop a batch; say what happened
+        result["error"] = f"读取时出错（{type(e).__name__}: {e}）"
+        return result
+    findings = check(filing, previous)
+    idt = filing.identity
+    i01 = filing.fmt.rules["I01"]
+    if not idt.get("unit"):
+        findings.insert(0, Finding("I01", "error", i01.text("no_identity")))
+    elif key is not None:
+        problem = verify(idt, key)
+        if problem:
+            findings.insert(0, Finding("I01", "error", problem))
+    result.update(unit=idt.get("unit") or None, unit_code=idt.get("unit_code") or None, year=filing.year,
+                  layout=filing.layout, ok=not has_errors(findings), findings=[f.to_dict() for f in findings],
+                  template_id=idt.get("template_id"), generated_at=idt.get("generated_at"),
+                  explanations=filing.explanations, container=getattr(filing, "container", "xlsx"))
+    if keep_filing:
+        result["values"] = filing.values
+        result["raw"] = {k: v for k, v in filing.raw.items()}
+    return result
+
+
+def find_workbooks(paths, max_files: int | None = None) -> tuple[list[Path], list[str]]:
+    """Every workbook under the given paths (folders recursively), sorted; and the paths that do not exist."""
+    from .limits import LIMITS
+
+    limit = max_files or LIMITS.max_files
+    found, missing = [], []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.startswith(("~$", ".~lock")):
+                        continue  # Office / LibreOffice lock files
+                    q = Path(root) / name
+                    if q.suffix.lower() in WORKBOOK_SUFFIXES:
+                        found.append(q)
+                # a folder named like a workbook is reported, not walked into silently
+                found += [Path(root) / d for d in dirs if Path(d).suffix.lower() in WORKBOOK_SUFFIXES]
+                dirs[:] = [d for d in dirs if Path(d).suffix.lower() not in WORKBOOK_SUFFIXES]
+                if len(found) > limit:
+                    raise NianbaoError(f"{p} 下的工作簿超过 {limit} 个（可用环境变量 NIANBAO_MAX_FILES 调整）")
+        elif p.exists():
+            found.append(p)
+        else:
+            missing.append(str(p))
+    return found, missing
+
+
+def _work(args):
+    return review_file(*args)
+
+
+def review_many(paths, previous=None, key=None, keep_filing=False, workers: int | None = None):
+    """Results in the order of `paths`; a process pool on several cores, one process when that fails."""
+    paths = list(paths)
+    jobs = [(p, previous, key, keep_filing) for p in paths]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    done = 0
+    if workers > 1 and len(jobs) >= 16:
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for r in pool.map(_work, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+                    done += 1
+                    yield r
+            return
+        except (OSError, PermissionError, NotImplementedError, RuntimeError):
+            pass  # no process pool here (sandbox, /dev/shm missing): one process does the rest
+    for j in jobs[done:]:
+        yield _work(j)

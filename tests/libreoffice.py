@@ -1,0 +1,56 @@
+"""Run LibreOffice headless on many workbooks at once: open each (formulas recalculated on load) and save as .xlsx.
+
+Starting soffice costs about two seconds, so every file of a test session goes through ONE invocation. The user
+profile is a throwaway directory whose registrymodifications.xcu makes Calc always recalculate on load: without it
+LibreOffice would keep the cached formula results that our own writer put in the file, and the test would compare
+Python with Python.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse">\
+<value>false</value></prop></item>
+</oor:items>
+"""
+
+
+def make_profile(root: Path) -> Path:
+    """A fresh LibreOffice user installation that recalculates every formula on load."""
+    user = root / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
+    return root
+
+
+def convert(soffice: str, files, outdir, timeout: float = 180) -> list[Path]:
+    """Open every file in LibreOffice (recalculating) and save it as .xlsx into outdir; the converted paths, in
+    the order of `files`. Input names must be distinct (the output is named after the input's stem)."""
+    files = [Path(f).resolve() for f in files]
+    stems = [f.stem for f in files]
+    if len(set(stems)) != len(stems):
+        raise ValueError("input files must have distinct names")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    expected = [outdir / f"{s}.xlsx" for s in stems]
+    with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as tmp:
+        profile = make_profile(Path(tmp) / "profile")
+        env = dict(os.environ, HOME=tmp)  # nothing of the user's own LibreOffice is read or written
+        cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
+               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), *map(str, files)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    missing = [p.name for p in expected if not p.is_file()]
+    if proc.returncode != 0 or missing:
+        raise RuntimeError(f"LibreOffice conversion failed (exit {proc.returncode}); missing {missing[:5]}…\n"
+                           f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}")
+    return expected
