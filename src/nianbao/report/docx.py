@@ -167,7 +167,9 @@ def _font_table(doc):
 
 def _page_number(section, template: str):
     footer = section.footer
-    if any(p.text.strip() for p in footer.paragraphs) or footer.element.findall(".//" + qn("w:fldSimple")):
+    if not footer.is_linked_to_previous and (any(p.text.strip() for p in footer.paragraphs)
+                                             or footer._element.findall(".//" + qn("w:fldSimple"))
+                                             or footer._element.findall(".//" + qn("w:instrText"))):
         return  # the reference document has its own
     before, _, after = template.partition("{page}")
     p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()

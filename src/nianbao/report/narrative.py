@@ -80,6 +80,7 @@ class _Collector:
 
 def parse_markdown(text: str, fmt: ReportFormat, source="Markdown") -> tuple[dict, str | None]:
     c = _Collector(fmt)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # comments are notes to the writer
     for raw in text.splitlines():
         m = _MD_HEADING.match(raw.strip())
         if m:
