@@ -80,7 +80,7 @@ def main():
     from nianbao.report.narrative import read_narrative
 
     seed_md = HERE / "narratives" / "山海关区发展和改革局-2021.md"
-    narrative = read_narrative(seed_md, fmt) if seed_md.is_file() else None
+    narrative = read_narrative(seed_md, fmt)[0] if seed_md.is_file() else None
     seed_dir = HERE / "seed"
     seed_dir.mkdir(exist_ok=True)
     identity = {"unit": "山海关区发展和改革局", "unit_code": "SHG-FGJ", "year": 2021,

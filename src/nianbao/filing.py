@@ -5,6 +5,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from .formats import Cell, ReportFormat
 
@@ -30,8 +31,7 @@ class Finding:
         return d
 
 
-@dataclass
-class Parsed:
+class Parsed(NamedTuple):
     """A cell's content read leniently: the number (or None), and what was unusual about it."""
 
     value: int | float | None

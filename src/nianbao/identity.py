@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from pathlib import Path
 
 from .errors import NianbaoError
@@ -49,7 +48,7 @@ def load_key(path: str | os.PathLike | None = None, create: bool = True) -> tupl
         return key, p, False
     if not create:
         raise NianbaoError(f"找不到本办公室的密钥文件 {p}")
-    key = secrets.token_bytes(32)
+    key = os.urandom(32)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -2,9 +2,7 @@
 one file at a time or in a process pool (the result is a plain dict, so it crosses process boundaries)."""
 from __future__ import annotations
 
-import hashlib
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .errors import NianbaoError
@@ -13,6 +11,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def sha256(path: Path) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -96,6 +96,8 @@ def review_many(paths, previous=None, key=None, keep_filing=False, workers: int 
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     done = 0
     if workers > 1 and len(jobs) >= 16:
+        from concurrent.futures import ProcessPoolExecutor  # only here: it costs 15 ms to import
+
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 for r in pool.map(_work, jobs, chunksize=max(1, len(jobs) // (workers * 8))):

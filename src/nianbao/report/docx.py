@@ -88,8 +88,7 @@ def _gongwen_styles(doc):
     pf.space_before = pf.space_after = Pt(0)
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     pf.widow_control = True
-    # indent two characters, in character units so it follows the font size
-    normal.element.get_or_add_pPr().append(parse_xml(f'<w:ind {nsdecls("w")} w:firstLineChars="200"/>'))
+    pf.first_line_indent = Pt(32)  # two characters of 3号
 
     title = styles["Title"]
     _reset(title)
@@ -102,7 +101,7 @@ def _gongwen_styles(doc):
     tf.line_spacing = Pt(36)
     tf.space_after = LINE
     tf.keep_with_next = True
-    title.element.get_or_add_pPr().append(parse_xml(f'<w:ind {nsdecls("w")} w:firstLineChars="0" w:firstLine="0"/>'))
+    tf.first_line_indent = Pt(0)
 
     h1 = styles["Heading 1"]
     _reset(h1)
@@ -114,7 +113,8 @@ def _gongwen_styles(doc):
     hf.keep_with_next = True
     hf.line_spacing = LINE
     hf.space_before = hf.space_after = Pt(0)
-    h1.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="0"/>'))
+    hf.first_line_indent = Pt(32)
+    h1.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="0"/>'))  # last in pPr
 
     for name in ("Header", "Footer"):
         st, _ = _style(doc, name)
@@ -143,7 +143,6 @@ def _content_styles(doc, ours: bool):
         tpf.line_spacing = 1.0
         tpf.space_before = tpf.space_after = Pt(0)
         tpf.first_line_indent = Pt(0)
-        table.element.get_or_add_pPr().append(parse_xml(f'<w:ind {nsdecls("w")} w:firstLineChars="0" w:firstLine="0"/>'))
     run_in, created = _style(doc, RUN_IN_STYLE, WD_STYLE_TYPE.CHARACTER)
     if created or ours:
         _fonts(run_in.element, RUN_IN_FONT)
@@ -207,7 +206,7 @@ def _text_width(section) -> int:
 
 def _table_xml(sec, numbers: dict, style_id: str, width: int) -> str:
     g = sec.grid
-    weights = g.col_weights()
+    weights = g.col_weights(numbers)
     total = sum(weights)
     cols = [int(width * w / total) for w in weights]
     small = g.ncols >= 10  # 表三 and 表四: 小五 so the grid fits the portrait type area
@@ -237,7 +236,7 @@ def _table_xml(sec, numbers: dict, style_id: str, width: int) -> str:
             span = f'<w:gridSpan w:val="{cell.colspan}"/>' if cell.colspan > 1 else ""
             vmerge = '<w:vMerge/>' if cont else ('<w:vMerge w:val="restart"/>' if cell.rowspan > 1 else "")
             text = "" if cont else (numbers[cell.key] if cell.kind == "value" else cell.text)
-            jc = "left" if cell.scope == "row" and len(text) > 8 else "center"
+            jc = "left" if cell.scope == "row" else "center"
             run = f'<w:r>{size}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
             out.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{span}{vmerge}<w:vAlign w:val="center"/>'
                        f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>{run}</w:p></w:tc>')

@@ -37,13 +37,24 @@ class Grid:
         for row in self.rows:
             yield from row
 
-    def col_weights(self) -> list[float]:
-        """Relative column widths, in characters: wide enough for the labels of single columns, numbers narrow."""
-        need = [3.0] * self.ncols
+    def col_weights(self, numbers: dict | None = None) -> list[float]:
+        """Relative column widths, in characters: row labels wide enough (long ones wrap), group labels in two or
+        three lines, and every number column alike, as wide as its header needs up to four characters."""
+        need = [2.0] * self.ncols
+        number_cols = {c.col for c in self.cells() if c.kind == "value" and c.colspan == 1}
         for c in self.cells():
-            if c.kind == "label" and c.colspan == 1:
-                chars = -(-len(c.text) // c.rowspan) if c.role == "group" else len(c.text)
-                need[c.col] = max(need[c.col], min(max(chars, 2), 14))
+            if c.kind != "label" or c.colspan != 1:
+                continue
+            chars = -(-len(c.text) // 2) if c.role == "group" else len(c.text)
+            cap = 4 if c.col in number_cols else 5 if c.role == "group" else 14
+            need[c.col] = max(need[c.col], min(chars, cap))
+        for c in self.cells():  # digits are half as wide as a Chinese character
+            if c.kind == "value" and c.colspan == 1 and numbers:
+                need[c.col] = max(need[c.col], len(numbers[c.key]) * 0.55 + 0.5)
+        if number_cols:
+            widest = max(need[i] for i in number_cols)
+            for i in number_cols:
+                need[i] = widest
         return need
 
 
