@@ -276,6 +276,7 @@ def render_docx(doc: ReportDoc, reference_docx=None) -> bytes:
         if sec.grid is not None:
             tbl = parse_xml(_table_xml(sec, doc.numbers, table_style, width))
             sect_pr.addprevious(tbl)
+            d.add_paragraph()  # a blank line between the table and the next heading
             continue
         for text in sec.paragraphs:
             lead, rest = split_run_in(text)

@@ -50,7 +50,7 @@ class Grid:
             need[c.col] = max(need[c.col], min(chars, cap))
         for c in self.cells():  # digits are half as wide as a Chinese character
             if c.kind == "value" and c.colspan == 1 and numbers:
-                need[c.col] = max(need[c.col], len(numbers[c.key]) * 0.55 + 0.5)
+                need[c.col] = max(need[c.col], len(numbers[c.key]) * 0.65 + 0.8)
         if number_cols:
             widest = max(need[i] for i in number_cols)
             for i in number_cols:

@@ -1,0 +1,156 @@
+"""The table-label matcher shared by every source kind.
+
+Every label comes from the format definition; what is added here is only the tolerance that published reports
+need (FORMAT.md §8): white space and line breaks anywhere, half-width brackets and quotes, "1、" for "1.",
+the long parenthetical of a row label left out, a label broken by stray text (read by its prefix), and the few
+wordings named in READING_VARIANTS.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from ..formats import ReportFormat, Table
+
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_QUOTES = re.compile(r"[“”‘’\"'「」『』]")
+_SPACE = re.compile(r"[\s\u3000\x1e\x1f\x02\x03]+")
+_ORDINAL_DIGIT = re.compile(r"(?<!\d)(\d)[、．.](?=\D)")
+_LEADING_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d\.|第[一二三四五六七八九十]+项)")
+_TRAILING_NOTE = re.compile(r"（[^（）]{4,}）$")
+
+# Official wording → wordings seen in real reports for the same row or heading (read, never written).
+READING_VARIANTS = {
+    "行政规范性文件": ("规范性文件",),
+    "存在的主要问题及改进情况": ("存在的主要问题及整改措施", "存在问题及改进情况", "存在的主要问题及改进措施"),
+}
+
+
+def norm(text: str) -> str:
+    """A label as compared: no white space, full-width brackets, no quotes, "1、"/"1．" as "1."."""
+    s = _SPACE.sub("", str(text).translate(FULLWIDTH_DIGITS))
+    s = s.replace("(", "（").replace(")", "）").replace(":", "：")
+    s = _QUOTES.sub("", s)
+    return _ORDINAL_DIGIT.sub(r"\1.", s)
+
+
+def core(label: str) -> str:
+    """The label without its ordinal: "（一）予以公开" → "予以公开"."""
+    return _LEADING_ORDINAL.sub("", norm(label))
+
+
+def variants(label: str) -> list[str]:
+    """Normalised forms to look for, most exact first."""
+    n = norm(label)
+    out = [n]
+    c = core(label)
+    for official, seen in READING_VARIANTS.items():
+        if c == official or n == official:
+            out += [norm(s) for s in seen]
+    if c != n:
+        out.append(c)
+    short = _TRAILING_NOTE.sub("", n)
+    if short != n and len(core(short)) >= 2:
+        out.append(short)
+    # a label broken by stray text (a vertical group label printed into it): its beginning identifies it
+    if len(n) > 10:
+        out.append(n[:10])
+    return list(dict.fromkeys(v for v in out if v))
+
+
+@dataclass
+class Match:
+    start: int  # index in the normalised stream
+    end: int
+    exact: bool  # the official label itself (else a variant)
+    text: str
+
+
+def find(stream: str, label: str, start: int = 0, end: int | None = None) -> Match | None:
+    """The first place at or after `start` where the label (or a tolerated variant) is printed."""
+    end = len(stream) if end is None else end
+    for i, v in enumerate(variants(label)):
+        at = stream.find(v, start, end)
+        if at >= 0:
+            return Match(at, at + len(v), i == 0, v)
+    return None
+
+
+def table_texts(table: Table) -> list[str]:
+    """Every fixed text of a table (row labels, headers, captions), normalised, longest first."""
+    texts = {norm(t) for _, t, _ in table.labels()} | {norm(c.label) for c in table.columns}
+    for t in list(texts):
+        texts.add(core(t))
+    return sorted((t for t in texts if t), key=len, reverse=True)
+
+
+def leftover(text: str, known: list[str]) -> str:
+    """What remains of a text once the table's own labels are taken out: prose, if it is long."""
+    s = norm(text)
+    for k in known:
+        if len(k) >= 2 and k in s:
+            s = s.replace(k, "")
+    return s
+
+
+# ---------------------------------------------------------------- section headings
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def heading_core(heading: str) -> str:
+    return core(heading)
+
+
+def _ordinal_pattern(n: int) -> str:
+    cn = CN_NUMERALS[n - 1]
+    return rf"(?:第{cn}部分[、：:．.\s]*|{cn}\s*[、．.，,]|{n}\s*[、．.](?!\d))"
+
+
+_BEFORE_HEADING = r"(?:^|(?<=[\s。；;：:！？!?）)」”\d\x02\x03\x1e\x1f>]))"
+
+
+def find_heading(text: str, number: int, heading: str, start: int = 0, end: int | None = None,
+                 threshold: float = 0.6) -> tuple[int, int, float] | None:
+    """(start, end, similarity) of section `number`'s heading in the text, at or after `start`.
+
+    A heading is its ordinal (一、/1./第一部分) followed by words close to the official ones; the first such
+    place wins, so a table row that begins with the same ordinal ("四、结转下年度继续办理") is not taken for it.
+    """
+    end = len(text) if end is None else end
+    target = heading_core(heading)
+    targets = [target] + [norm(v) for k, vs in READING_VARIANTS.items() if k == target for v in vs]
+    pattern = re.compile(_BEFORE_HEADING + _ordinal_pattern(number))
+    for m in pattern.finditer(text, start, end):
+        # the words after the ordinal, white space and markers dropped, with their positions in `text`
+        chars, pos = [], []
+        i = m.end()
+        while i < end and len(chars) < len(target) + 6:
+            ch = text[i]
+            if not _SPACE.match(ch):
+                chars.append(ch)
+                pos.append(i)
+            i += 1
+        after = norm("".join(chars))
+        best, best_len = 0.0, 0
+        for t in targets:
+            for n in range(max(2, len(t) - 4), min(len(after), len(t) + 4) + 1):
+                r = difflib.SequenceMatcher(None, t, after[:n], autojunk=False).ratio()
+                if r > best:
+                    best, best_len = r, n
+        if best >= threshold and best_len:
+            # map the matched length back (norm() may only drop characters, never add)
+            stop = pos[min(best_len, len(pos)) - 1] + 1
+            while stop < end and text[stop] in "。．.": # "六、其他需要报告的事项。"
+                stop += 1
+            return m.start(), stop, best
+    return None
+
+
+def layout_labels(fmt: ReportFormat) -> set[str]:
+    """Every normalised fixed text of a format's tables, for telling layouts apart."""
+    out = set()
+    for t in fmt.tables.values():
+        out.update(norm(x) for _, x, _ in t.labels())
+        out.update(norm(c.label) for c in t.columns)
+    return out

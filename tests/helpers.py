@@ -1,0 +1,27 @@
+"""Small builders shared by tests: filled returns written to disk, CLI runs."""
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from nianbao.formats import load_format
+from nianbao.sample_data import random_valid_values
+from nianbao.xlsx_template import build_workbook
+
+
+def write_return(path: Path, values=None, unit="测试区教育局", code="T01", year=2025, seed=0, key=None,
+                 narrative=None, layout="2021") -> dict:
+    fmt = load_format(layout)
+    if values is None:
+        values = random_valid_values(fmt, random.Random(seed))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(build_workbook(fmt, {"unit": unit, "unit_code": code, "year": year}, values=values,
+                                    narrative=narrative, key=key))
+    return values
+
+
+def run_cli(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nianbao", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
