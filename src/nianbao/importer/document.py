@@ -62,14 +62,14 @@ class DocBuilder:
         text = text.translate(FULLWIDTH_DIGITS).replace(ROW, " ").replace(CELL, " ").replace(END, " ")
         self._add(text + "\n", place)
 
-    def row(self, cells: list[str]):
+    def row(self, cells: list[str], place: str | None = None):
         if not self.in_table:
             self.table_no += 1
             self.row_no = 0
             self.in_table = True
         self.row_no += 1
         clean = [re.sub(r"\s*\n\s*", " ", c or "").translate(FULLWIDTH_DIGITS).replace(CELL, " ") for c in cells]
-        self._add(ROW + CELL.join(clean) + END + "\n", f"第{self.row_no}行")
+        self._add(ROW + CELL.join(clean) + END + "\n", place or f"第{self.row_no}行")
 
     def end_table(self):
         self.in_table = False

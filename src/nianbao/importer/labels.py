@@ -67,11 +67,16 @@ class Match:
     text: str
 
 
-def find(stream: str, label: str, start: int = 0, end: int | None = None) -> Match | None:
-    """The first place at or after `start` where the label (or a tolerated variant) is printed."""
+def find(stream: str, label: str, start: int = 0, end: int | None = None, ends: set[int] | None = None) -> Match | None:
+    """The first place at or after `start` where the label (or a tolerated variant) is printed.
+
+    A short variant ("其他" of "3.其他") must end where a piece of text ends (`ends`), so that it is not found
+    inside a longer label ("（六）其他处理")."""
     end = len(stream) if end is None else end
     for i, v in enumerate(variants(label)):
         at = stream.find(v, start, end)
+        while at >= 0 and i > 0 and len(v) <= 3 and ends is not None and at + len(v) not in ends:
+            at = stream.find(v, at + 1, end)
         if at >= 0:
             return Match(at, at + len(v), i == 0, v)
     return None

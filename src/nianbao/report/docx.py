@@ -34,6 +34,7 @@ FALLBACK = {TITLE_FONT: ("宋体", "roman"), BODY_FONT: ("仿宋", "modern"), HE
 
 TABLE_STYLE = "Table Text"
 RUN_IN_STYLE = "Run-in Heading"
+CELL_MARGIN = 57  # twips (1 mm) left and right in a table cell
 LINE = Pt(28.95)  # 22 lines on the 225 mm type area
 
 
@@ -143,6 +144,17 @@ def _content_styles(doc, ours: bool):
         tpf.line_spacing = 1.0
         tpf.space_before = tpf.space_after = Pt(0)
         tpf.first_line_indent = Pt(0)
+    # a reference document saved by Word lists only the styles it used: give it the missing ones, plainly
+    for name, font, size, align in (("Title", TITLE_FONT, 22, WD_ALIGN_PARAGRAPH.CENTER),
+                                     ("Heading 1", HEADING_FONT, 16, None)):
+        st, created = _style(doc, name)
+        if created:
+            st.base_style = doc.styles["Normal"]
+            _fonts(st.element, font)
+            st.font.size = Pt(size)
+            st.paragraph_format.keep_with_next = True
+            if align is not None:
+                st.paragraph_format.alignment = align
     run_in, created = _style(doc, RUN_IN_STYLE, WD_STYLE_TYPE.CHARACTER)
     if created or ours:
         _fonts(run_in.element, RUN_IN_FONT)
@@ -206,16 +218,14 @@ def _text_width(section) -> int:
 
 def _table_xml(sec, numbers: dict, style_id: str, width: int) -> str:
     g = sec.grid
-    weights = g.col_weights(numbers)
-    total = sum(weights)
-    cols = [int(width * w / total) for w in weights]
     small = g.ncols >= 10  # 表三 and 表四: 小五 so the grid fits the portrait type area
+    cols = g.widths(width, 180 if small else 210, padding=2 * CELL_MARGIN + 20, numbers=numbers)
     size = '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>' if small else ""
     border = '<w:{0} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
     borders = "".join(border.format(b) for b in ("top", "left", "bottom", "right", "insideH", "insideV"))
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(cols)}" w:type="dxa"/><w:jc w:val="center"/>'
            f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-           f'<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+           f'<w:tblCellMar><w:left w:w="{CELL_MARGIN}" w:type="dxa"/><w:right w:w="{CELL_MARGIN}" w:type="dxa"/></w:tblCellMar>'
            f'<w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>']
     out += [f'<w:gridCol w:w="{c}"/>' for c in cols]
     out.append("</w:tblGrid>")
@@ -225,7 +235,8 @@ def _table_xml(sec, numbers: dict, style_id: str, width: int) -> str:
         for r in range(c.row + 1, c.row + c.rowspan):
             above[(r, c.col)] = c
     for r in range(g.nrows):
-        header = '<w:tblHeader/>' if r < g.header_rows else ""
+        header = '<w:tblHeader/>' if r < g.header_rows and g.one_head else ""  # repeated on a new page
+        keep = "<w:keepNext/>" if r < g.nrows - 1 else ""  # the table stays on one page when it fits
         out.append(f'<w:tr><w:trPr><w:cantSplit/>{header}</w:trPr>')
         starts = {c.col: c for c in g.rows[r]}
         col = 0
@@ -239,7 +250,7 @@ def _table_xml(sec, numbers: dict, style_id: str, width: int) -> str:
             jc = "left" if cell.scope == "row" else "center"
             run = f'<w:r>{size}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
             out.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{span}{vmerge}<w:vAlign w:val="center"/>'
-                       f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>{run}</w:p></w:tc>')
+                       f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep}<w:jc w:val="{jc}"/></w:pPr>{run}</w:p></w:tc>')
             col += cell.colspan
         out.append("</w:tr>")
     out.append("</w:tbl>")

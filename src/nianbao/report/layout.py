@@ -33,6 +33,11 @@ class Grid:
     rows: list[list[GridCell]]  # the cells that start in each grid row, left to right
     header_rows: int  # leading rows that hold no number (the table head)
 
+    @property
+    def one_head(self) -> bool:
+        """Whether the head rows head every row (表三, 表四), not only a first block (表二)."""
+        return all(any(c.kind == "value" for c in row) for row in self.rows[self.header_rows:])
+
     def cells(self):
         for row in self.rows:
             yield from row
@@ -45,17 +50,33 @@ class Grid:
         for c in self.cells():
             if c.kind != "label" or c.colspan != 1:
                 continue
-            chars = -(-len(c.text) // 2) if c.role == "group" else len(c.text)
+            chars = max(-(-len(c.text) // 2), 5) if c.role == "group" else len(c.text)
             cap = 4 if c.col in number_cols else 5 if c.role == "group" else 14
             need[c.col] = max(need[c.col], min(chars, cap))
         for c in self.cells():  # digits are half as wide as a Chinese character
             if c.kind == "value" and c.colspan == 1 and numbers:
-                need[c.col] = max(need[c.col], len(numbers[c.key]) * 0.65 + 0.8)
+                need[c.col] = max(need[c.col], len(numbers[c.key]) * 0.7 + 1)
         if number_cols:
             widest = max(need[i] for i in number_cols)
             for i in number_cols:
                 need[i] = widest
         return need
+
+    def widths(self, total: int, char: int, padding: int = 0, numbers: dict | None = None) -> list[int]:
+        """Absolute column widths summing to about `total`, for a font whose Chinese character is `char` wide:
+        in proportion to the needs, unless that leaves a number column too narrow for its widest number on one
+        line; then the number columns get just that and the label columns share the rest."""
+        need = self.col_weights(numbers)
+        scale = total / sum(need)
+        number_cols = sorted({c.col for c in self.cells() if c.kind == "value" and c.colspan == 1})
+        digits = max((len(numbers[c.key]) for c in self.cells() if c.kind == "value" and c.colspan == 1),
+                     default=0) if numbers else 0
+        exact = digits * 0.7 * char + padding
+        rest = total - exact * len(number_cols)
+        labels = sum(need[i] for i in range(self.ncols) if i not in number_cols)
+        if not number_cols or need[number_cols[0]] * scale >= exact or rest < labels * char / 2:
+            return [int(w * scale) for w in need]
+        return [int(exact) if i in number_cols else int(rest * need[i] / labels) for i in range(self.ncols)]
 
 
 def grid(table: Table) -> Grid:

@@ -1,0 +1,203 @@
+"""Import a published annual report (.docx, .html, .txt/.md, .pdf) as a Filing with origin "import".
+
+    filing = import_report("report.pdf")
+    filing.identity   # {"unit": …, "year": …, "layout": …}
+    filing.raw        # canonical key → the number as printed (None where the cell is empty)
+    filing.where      # canonical key → a place in the source, e.g. "表三 第5行 自然人"
+    filing.narrative  # section id → text
+    filing.findings   # what the import noticed: layout cues, splits of run-together cells, notes kept, …
+
+Each source kind is turned into one Doc (document.py); the six headings cut it into sections; the tables are read
+with each candidate layout (2021, 2019, 2021 with the single （六）其他处理 row) and the layout that places the
+most cells wins. Numbers are never repaired: the checks run on what was printed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import NianbaoError
+from ..filing import Filing, Finding
+from ..formats import ReportFormat, load_format
+from . import labels
+from .document import Doc, paragraphs, plain
+from .tables import Reading, read_tables
+
+LAYOUTS = ("2021", "2019", "2021-merged-other")  # candidates, in order of preference on a tie
+
+_READERS = {".docx": "from_docx", ".html": "from_html", ".htm": "from_html", ".xhtml": "from_html",
+            ".txt": "from_text", ".text": "from_text", ".md": "from_text", ".markdown": "from_text",
+            ".pdf": "from_pdf"}
+
+_TITLE = re.compile(r"([\u4e00-\u9fff（）()·]{2,60}?)(?:关于)?((?:19|20)\d{2})年度?(?:政府信息公开|政务公开)(?:工作)?年度?报告")
+_PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日")
+_COUNT = re.compile(r"(\d+)\s*(?:件|条|项|个)")
+
+
+def read_document(path: Path) -> Doc:
+    """The source file as a Doc, by its kind."""
+    import importlib
+
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        if suffix in (".doc", ".wps"):
+            raise NianbaoError(f"不支持旧版 Word 格式（{suffix}）：请先另存为 .docx 再导入", 2)
+        raise NianbaoError(f"不支持的文件类型“{suffix or path.name}”：可导入 .docx、.html、.txt、.md、.pdf", 2)
+    module = importlib.import_module(f"{__name__}.{_READERS[suffix]}")
+    try:
+        return module.read(path)
+    except NianbaoError:
+        raise
+    except OSError as e:
+        raise NianbaoError(f"无法读取 {path}：{e.strerror or e}", 2) from None
+
+
+def import_report(path) -> Filing:
+    path = Path(path)
+    if not path.is_file():
+        raise NianbaoError(f"找不到文件 {path}", 2)
+    return read_doc(read_document(path), source=str(path))
+
+
+def find_sections(doc: Doc, fmt: ReportFormat) -> dict[str, tuple[int, int, int]]:
+    """section id → (heading start, heading end, section end) for every heading found, in order."""
+    found = []
+    cursor = 0
+    for n, s in enumerate(fmt.sections, 1):
+        hit = labels.find_heading(doc.text, n, s.heading, cursor)
+        if hit:
+            found.append((s.id, hit[0], hit[1]))
+            cursor = hit[1]
+    out = {}
+    for i, (sid, a, b) in enumerate(found):
+        out[sid] = (a, b, found[i + 1][1] if i + 1 < len(found) else len(doc.text))
+    return out
+
+
+def read_identity(doc: Doc, preamble_end: int) -> dict:
+    """Unit and year from the title (or, failing that, the statistics period)."""
+    ident: dict = {"unit": None, "unit_code": None, "year": None}
+    head = plain(doc.text[:max(preamble_end, 0) or 3000])
+    for text in (doc.title or "", head):
+        m = _TITLE.search(re.sub(r"\s+", "", text))
+        if m:
+            unit = re.sub(r"^(标题|题目)", "", m.group(1))
+            ident["unit"] = unit or None
+            ident["year"] = int(m.group(2))
+            break
+    if ident["year"] is None:
+        m = _PERIOD.search(re.sub(r"\s+", "", head))
+        if m:
+            ident["year"] = int(m.group(1))
+    if doc.published:
+        ident["published"] = doc.published
+    return ident
+
+
+def _narrative(doc: Doc, span: tuple[int, int, int], unit: str | None) -> str:
+    text = paragraphs(doc.text[span[1]:span[2]], doc.wrapped).lstrip("。.：: \n")
+    lines = text.split("\n")
+    # the signature under section 六: the unit's name and the date
+    while len(lines) > 1 and (re.fullmatch(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", lines[-1].strip())
+                              or (unit and lines[-1].strip() == unit)):
+        lines.pop()
+    return "\n".join(lines).strip()
+
+
+def _regions(doc: Doc, fmt: ReportFormat, sections: dict) -> dict[str, tuple[int, int]]:
+    regions = {}
+    for s in fmt.sections:
+        if s.kind == "table" and s.id in sections:
+            _, b, e = sections[s.id]
+            regions[fmt.tables[s.table].sheet] = (b, e)
+    return regions
+
+
+def _expected_layout(year: int | None) -> str | None:
+    if year is None:
+        return None
+    return "2019" if year <= 2020 else "2021"
+
+
+def _cues(doc: Doc, readings: dict[str, Reading], chosen: str, sections: dict, year: int | None) -> list[str]:
+    """Why this layout: the labels only it has that the report prints, and the shape of 表三's （六）."""
+    mine = readings[chosen].fmt
+    out = []
+    for table in mine.tables.values():
+        section = next((s for s in mine.sections if s.table == table.id), None)
+        if section is None or section.id not in sections:
+            continue
+        _, b, e = sections[section.id]
+        printed = labels.norm(plain(doc.text[b:e]))
+        own = [x for _, x, _ in table.labels()] + [c.label for c in table.columns]
+        hits = []
+        for k, r in readings.items():
+            other = next((t for t in r.fmt.tables.values() if t.sheet == table.sheet), None)
+            if k == chosen or other is None or other.id == "t3":
+                continue  # 表三's difference is the shape of （六）, reported below
+            theirs = {labels.norm(x) for _, x, _ in other.labels()} | {labels.norm(c.label) for c in other.columns}
+            hits += [x for x in own if labels.norm(x) not in theirs and labels.norm(x) in printed]
+        hits = list(dict.fromkeys(hits))
+        out += [f"{table.sheet}有“{x}”" for x in hits[:3]]
+    t3 = mine.tables.get("t3")
+    if t3 is not None:
+        other_rows = [r for r in t3.rows if r.key == "other" or r.key.startswith("other_")]
+        if len(other_rows) == 1:
+            if "t3.other.total" in readings[chosen].raw:
+                out.append(f"表三“{other_rows[0].label}”为一行数字，没有分项")
+        elif other_rows and all((t3.id, r.key) in readings[chosen].rows_found for r in other_rows):
+            out.append(f"表三“{other_rows[0].group}”分为 {len(other_rows)} 项")
+    if year is not None:
+        out.append(f"报告年度 {year}（适用 {_expected_layout(year)} 版）")
+    return list(dict.fromkeys(out))
+
+
+def read_doc(doc: Doc, source: str | None = None) -> Filing:
+    name = Path(source).name if source else "该文件"
+    fmt21 = load_format("2021")
+    sections = find_sections(doc, fmt21)
+    first = min((a for a, _, _ in sections.values()), default=len(doc.text))
+    identity = read_identity(doc, first)
+    year = identity["year"]
+    if year is not None and year < 2019:
+        raise NianbaoError(f"{name} 是 {year} 年度的报告：2019 年以前的年度报告没有统一的统计表格式，本工具不能导入", 2)
+    numbers = {int(m.group(1)) for m in _COUNT.finditer(plain(doc.text[:first] + "".join(
+        doc.text[sections[s.id][1]:sections[s.id][2]] for s in fmt21.narrative_sections if s.id in sections)))}
+    readings: dict[str, Reading] = {}
+    for layout in LAYOUTS:
+        fmt = load_format(layout)
+        readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, find_sections(doc, fmt)
+                                                          if fmt.sections != fmt21.sections else sections), numbers)
+    expected = _expected_layout(year)
+    chosen = max(LAYOUTS, key=lambda k: (readings[k].clean, k == expected, -LAYOUTS.index(k)))
+    reading = readings[chosen]
+    table_sections = [s for s in fmt21.sections if s.kind == "table"]
+    if reading.clean < 20 and sum(s.id in sections for s in fmt21.sections) < 3:
+        raise NianbaoError(f"{name} 不像政府信息公开工作年度报告：找不到“一、总体情况”等章节，也读不出统计表", 2)
+    if reading.clean == 0:
+        raise NianbaoError(f"{name} 中找不到可读取的统计表（{'、'.join(s.heading for s in table_sections)}）", 2)
+    fmt = reading.fmt
+    identity["layout"] = fmt.layout
+    cues = _cues(doc, readings, chosen, sections, year)
+    identity["layout_cues"] = cues
+    findings: list[Finding] = [Finding("IMP-LAYOUT", "info", f"按 {fmt.layout} 版格式读取（{fmt.basis}）；依据：" +
+                                       "；".join(cues))]
+    if chosen == "2021-merged-other":
+        label = fmt.tables["t3"].row("other").label
+        findings.append(Finding("IMP-LAYOUT", "warning", f"表三“{label}”按 2019 版印为一行，2021 版格式应分为三项；"
+                                "已按单行读取（t3.other.*）", keys=[k for k in fmt.cells if k.startswith("t3.other.")]))
+    for s in fmt.sections:
+        if s.id not in sections:
+            findings.append(Finding("S01", "error", fmt.rules["S01"].text(expected=s.heading), expected=s.heading))
+    for sheet, printed, official in dict.fromkeys(reading.variants):
+        findings.append(Finding("IMP-LABEL", "info", f"{sheet}“{printed}”按“{official}”读取"))
+    missing = [r for t in fmt.tables.values() for r in t.rows if (t.id, r.key) not in reading.rows_found]
+    for r in missing:
+        table = next(t for t in fmt.tables.values() if r in t.rows)
+        findings.append(Finding("S02", "error", fmt.rules["S02"].text(
+            where=table.sheet, expected=r.label, actual="缺少此行"), expected=r.label))
+    findings += reading.findings
+    narrative = {s.id: _narrative(doc, sections[s.id], identity["unit"])
+                 for s in fmt.narrative_sections if s.id in sections}
+    return Filing(fmt=fmt, identity=identity, raw={k: reading.raw.get(k) for k in fmt.cells}, where=dict(reading.where),
+                  narrative=narrative, source=source, origin="import", findings=findings)

@@ -1,0 +1,100 @@
+"""A published web page (.html): its tables keep their cells (empty ones included); the rest is read as lines."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import NianbaoError
+from .document import Doc, DocBuilder
+
+_BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
+          "footer", "blockquote", "pre", "center", "dd", "dt", "dl", "form", "main", "nav", "aside", "caption"}
+_SKIP = {"script", "style", "noscript", "head", "template", "iframe", "select", "button", "object"}
+_TITLE = re.compile(r"\d{4}\s*年度?.{0,6}政府信息公开.{0,4}年度?报告")
+
+
+def _text(el) -> str:
+    parts = []
+    for node in el.iter():
+        if node.tag in _SKIP:
+            continue
+        if node.tag == "br":
+            parts.append("\n")
+        if node.text and node.tag not in _SKIP:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return re.sub(r"[ \t\u00a0\u3000]+", " ", "".join(parts)).strip()
+
+
+def _cell_text(td) -> str:
+    # text of a cell, the tails of its own children included, but not text after the cell itself
+    chunks = [td.text or ""]
+    for child in td:
+        if child.tag in _SKIP:
+            chunks.append(child.tail or "")
+            continue
+        chunks.append("\n" if child.tag == "br" else "")
+        chunks.append(_text(child) if child.tag != "br" else "")
+        chunks.append(child.tail or "")
+    return re.sub(r"[ \t\u00a0\u3000]+", " ", "".join(chunks)).strip()
+
+
+def read(path: Path) -> Doc:
+    import lxml.html
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise NianbaoError(f"{path.name} 是空文件", 2)
+    try:
+        root = lxml.html.document_fromstring(data)
+    except Exception as e:  # lxml raises several kinds for unreadable input
+        raise NianbaoError(f"{path.name} 不是可读取的网页：{e}", 2) from None
+    b = DocBuilder("html")
+    titles = [_text(t) for t in root.iter("title", "h1", "h2")]
+    b.title = next((t for t in titles if _TITLE.search(t.replace(" ", ""))), titles[0] if titles else None)
+    for m in root.iter("meta"):
+        if (m.get("name") or "").lower() in ("pubdate", "publishdate", "firstpublishedtime"):
+            d = re.search(r"(\d{4})-(\d{1,2})-(\d{1,2})", m.get("content") or "")
+            if d:
+                b.published = f"{d.group(1)}-{int(d.group(2)):02d}-{int(d.group(3)):02d}"
+    counter = [0]
+    buf: list[str] = []
+
+    def flush():
+        text = "".join(buf)
+        buf.clear()
+        for ln in text.split("\n"):
+            ln = re.sub(r"[ \t\u00a0\u3000]+", " ", ln).strip()
+            if ln:
+                counter[0] += 1
+                b.line(ln, f"原文第{counter[0]}段")
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _SKIP or tag == "title":
+            return
+        if tag == "table" and not any(True for _ in el.iter("table") if _ is not el):
+            flush()
+            for tr in el.iter("tr"):
+                b.row([_cell_text(td) for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")])
+            b.end_table()
+            return
+        block = tag in _BLOCK or tag in ("table", "tr", "td", "th", "body")
+        if block:
+            buf.append("\n")
+        if tag == "br":
+            buf.append("\n")
+        if el.text:
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if block:
+            buf.append("\n")
+
+    body = root.find("body")
+    walk(body if body is not None else root)
+    flush()
+    return b.build()

@@ -1,0 +1,77 @@
+"""Plain text (.txt) and Markdown (.md): a Word report saved as text (cells one a line, tab-indented), a web page
+crawled as text (cells run together), `pdftotext -layout` output, or a Markdown report with pipe tables."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import NianbaoError
+from .document import Doc, DocBuilder, is_page_furniture
+
+_MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_META = re.compile(r"^(标题|发布时间|发文日期|成文日期)\s*[:：]\s*(.*)$")
+_END_OF_SENTENCE = tuple("。！？；：:;!?”）)")
+
+
+def decode(data: bytes, path: Path) -> str:
+    if b"\x00" in data[:4096]:
+        raise NianbaoError(f"{path.name} 不是文本文件，无法作为年度报告读取", 2)
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise NianbaoError(f"{path.name} 的文字编码无法识别（应为 UTF-8 或 GBK）", 2)
+
+
+def read(path: Path) -> Doc:
+    text = decode(path.read_bytes(), path).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    markdown = path.suffix.lower() in (".md", ".markdown")
+    b = DocBuilder("markdown" if markdown else "text")
+    lines = text.split("\n")
+    cells: list[str] | None = None  # the tab-indented cells of the row being read (a Word table saved as text)
+    long_lines = unbroken = 0
+    for n, raw in enumerate(lines, 1):
+        place = f"原文第{n}行"
+        if raw.startswith("\t"):  # one cell of a table row; an empty one is an empty cell
+            cells = (cells or []) + [raw.strip()]
+            continue
+        if cells is not None:
+            if raw.strip() and not raw.startswith(" ") and len(raw.strip()) <= 12 and cells:
+                cells[-1] += raw.strip()  # a header cell broken over lines ("商业\n企业")
+                continue
+            b.row(cells)
+            cells = None
+            if not raw.strip():
+                continue
+        line = raw.strip()
+        if not line:
+            continue
+        if is_page_furniture(line):
+            continue
+        if markdown and line.startswith("|"):
+            if not _MD_SEPARATOR.match(line):
+                md_cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+                b.row([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells])
+            continue
+        if markdown:
+            line = _MD_ESCAPE.sub(r"\1", re.sub(r"^#{1,6}\s*", "", line).replace("**", "").replace("__", ""))
+        m = _META.match(line)
+        if m and n <= 20:
+            if m.group(1) == "标题" and m.group(2).strip():
+                b.title = m.group(2).strip()
+            elif m.group(2):
+                d = re.search(r"(\d{4})[-年./](\d{1,2})[-月./](\d{1,2})", m.group(2))
+                if d:
+                    b.published = f"{d.group(1)}-{int(d.group(2)):02d}-{int(d.group(3)):02d}"
+            continue
+        if len(line) >= 25:
+            long_lines += 1
+            unbroken += line.endswith(_END_OF_SENTENCE)
+        b.line(line if markdown else raw.rstrip(), place)
+    if cells is not None:
+        b.row(cells)
+    # pdftotext and the like break lines at the page width: most long lines end mid-sentence
+    b.wrapped = long_lines >= 5 and unbroken / long_lines < 0.5
+    return b.build()

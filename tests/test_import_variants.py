@@ -1,0 +1,216 @@
+"""Import of report shapes built here: rendered reports (round trip), the variants of FORMAT.md §8, the layouts,
+and inputs that cannot be read. Texts are built from the format definition in the shape of the seed report."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from nianbao.checks import check
+from nianbao.cli import main
+from nianbao.filing import Filing
+from nianbao.formats import load_format, parse_cell
+from nianbao.importer import import_report
+from nianbao.narrative_numbers import check_numbers_in_text
+from nianbao.sample_data import random_valid_values
+
+NARRATIVE = {"overview": "本年度依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。",
+             "problems": "存在的问题是公开不够及时。改进措施是加强培训。", "other": "本年度未收取信息处理费。"}
+
+
+def seed_text(fmt, values, unit="测试县发展和改革局", year=2022, cell=str, run_together=False, headings=None):
+    """A report flattened from Word like the seed (one cell a line, tab-indented), or with run_together the
+    cells of a row written without separators, like a crawled web page."""
+    out = [unit, f"{year}年政府信息公开工作年度报告", f"本报告统计期限为{year}年1月1日至{year}年12月31日。"]
+    headings = headings or {}
+    for s in fmt.sections:
+        out.append(headings.get(s.id, s.heading))
+        if s.kind == "narrative":
+            out.append(NARRATIVE[s.id])
+            continue
+        table = fmt.tables[s.table]
+        flat = len({parse_cell(c.ref)[0] for c in table.cells.values()}) == 1
+        rows = []
+        if flat:
+            rows.append([t.text for t in table.texts] + [r.label for r in table.rows])
+            rows.append([cell(values[k]) for k in sorted(table.cells, key=lambda k: parse_cell(table.cells[k].ref)[::-1])])
+        else:
+            rows.append([t.text for t in table.texts if t.role != "group"] + [c.label for c in table.columns])
+            for r in table.rows:
+                rows.append(([r.group] if r.group else []) + [r.label] + [cell(values[f"{table.id}.{r.key}.{c}"]) for c in r.columns])
+        for r in rows:
+            if run_together:
+                out.append("".join(r))
+            else:
+                out += ["\t" + c for c in r] + [""]
+    return "\n".join(out) + "\n"
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("layout,year", [("2021", 2022), ("2019", 2020)])
+@pytest.mark.parametrize("kind", ["md", "html", "docx"])
+def test_rendered_report_imports_back(tmp_path, layout, year, kind):
+    from nianbao.report import render
+
+    fmt = load_format(layout)
+    values = random_valid_values(fmt, random.Random(f"{layout}{kind}"), scale=400)
+    filing = Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": year}, raw=values, narrative=NARRATIVE)
+    data = render(filing, fmt=kind)
+    path = tmp_path / f"report.{kind}"
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    back = import_report(path)
+    assert back.layout == layout and (back.unit, back.year) == ("测试县发展和改革局", year)
+    assert back.values == values  # all 200 (2021) / 203 (2019) numbers
+    assert not [f for f in check(back) if f.severity == "error"]
+    assert back.narrative["problems"] == NARRATIVE["problems"]
+
+
+def test_seed_shaped_text_round_trip(tmp_path):
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(7), scale=50)
+    back = import_report(write(tmp_path, "r.txt", seed_text(fmt, values)))
+    assert back.values == values and len(values) == 200
+    assert back.narrative == NARRATIVE
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_run_together_cells_split_by_identities(tmp_path, seed):
+    """Web text with every row's cells run together: the identities decide; where they cannot, the importer says so."""
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(seed), scale=30)
+    back = import_report(write(tmp_path, "web.txt", seed_text(fmt, values, run_together=True)))
+    guessed = {k for f in back.findings if f.rule == "IMP-SPLIT" and f.severity == "warning" for k in f.keys}
+    wrong = {k for k in values if back.values[k] != values[k]}
+    assert wrong <= guessed  # a wrong value only where a warning says the split is a guess
+    assert not {k for k in wrong if k.startswith("t3.") or k.startswith("t4.")} or guessed
+    assert any(f.rule == "IMP-SPLIT" for f in back.findings)
+
+
+def test_merged_other_row_layout(tmp_path):
+    """A 2021 report that kept the 2019 single （六）其他处理 row: read into t3.other.*, and said so."""
+    fmt = load_format("2021-merged-other")
+    values = random_valid_values(fmt, random.Random(3), scale=40)
+    back = import_report(write(tmp_path, "m.txt", seed_text(fmt, values)))
+    assert back.layout == "2021-merged-other"
+    assert back.values == values
+    assert back.values["t3.other.total"] == values["t3.other.total"]
+    assert any("为一行数字" in c for c in back.identity["layout_cues"])
+    assert any(f.rule == "IMP-LAYOUT" and f.severity == "warning" for f in back.findings)
+    assert not [f for f in check(back) if f.severity == "error"]
+
+
+def test_2019_layout_detected_with_cues(tmp_path):
+    fmt = load_format("2019")
+    values = random_valid_values(fmt, random.Random(4), scale=40)
+    back = import_report(write(tmp_path, "old.txt", seed_text(fmt, values, year=2020)))
+    assert back.layout == "2019" and back.values == values
+    assert any("本年新制作数量" in c or "政府集中采购" in c for c in back.identity["layout_cues"])
+
+
+def test_variants_of_real_reports(tmp_path):
+    """Half-width brackets, "1、" numbering, a "/" cell, a note inside a cell, 整改措施, a Shanghai-style ordinal."""
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(9), scale=40)
+    values["t2.normative_docs.issued"] = 22
+    text = seed_text(fmt, values, headings={"problems": "五、存在的主要问题及整改措施", "appeals": "4.政府信息公开行政复议、行政诉讼情况"})
+    text = text.replace("\t（一）予以公开", "\t(一)予以公开").replace("\t1.申请人无正当理由", "\t1、申请人无正当理由")
+    lines = text.split("\n")
+    i = lines.index("\t行政规范性文件")
+    lines[i + 1] = "\t22（其中修订16件）"
+    j = lines.index("\t3.属于国家秘密".replace("3.属于国家秘密", "1.属于国家秘密"))
+    lines[j + 2] = "\t/"  # 商业企业 of 1.属于国家秘密
+    back = import_report(write(tmp_path, "v.txt", "\n".join(lines)))
+    assert back.values["t2.normative_docs.issued"] == 22
+    (note,) = [f for f in back.findings if f.rule == "IMP-NOTE"]
+    assert "其中修订16件" in note.message and note.keys == ["t2.normative_docs.issued"]
+    assert back.raw["t3.denied_secret.commercial"] == "/" and back.values["t3.denied_secret.commercial"] is None
+    assert any(f.rule == "C03" and f.severity == "warning" for f in check(back))
+    assert back.values["t3.granted.total"] == values["t3.granted.total"]
+    assert back.values["t3.other_no_correction.total"] == values["t3.other_no_correction.total"]
+    assert "problems" in back.narrative and "appeals" not in back.narrative
+    assert not [f for f in back.findings if f.rule == "S01"]
+
+
+def test_printed_total_that_disagrees_is_an_error_not_a_fix(tmp_path):
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(1), scale=40)
+    values.update({"t4.review.upheld": 10, "t4.review.corrected": 1, "t4.review.other": 0, "t4.review.pending": 0,
+                   "t4.review.total": 0})  # as a real district report printed it
+    path = write(tmp_path, "bad.txt", seed_text(fmt, values))
+    back = import_report(path)
+    assert back.values["t4.review.total"] == 0
+    (err,) = [f for f in check(back) if f.rule == "T4-01"]
+    assert err.severity == "error" and err.actual == 0 and err.expected == 11
+    out = tmp_path / "bad.json"
+    r = CliRunner().invoke(main, ["import", str(path), "-o", str(out)])
+    assert r.exit_code == 1
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["cells"]["t4.review.total"] == 0 and any(f["rule"] == "T4-01" for f in data["findings"])
+
+
+def test_cli_json_and_workbook(tmp_path):
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(2), scale=40)
+    path = write(tmp_path, "ok.txt", seed_text(fmt, values))
+    r = CliRunner().invoke(main, ["import", str(path), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["layout"] == "2021" and data["unit"] == "测试县发展和改革局" and data["year"] == 2022
+    assert data["cells"] == values and set(data["narrative"]) == {"overview", "problems", "other"}
+    assert data["cues"] and isinstance(data["findings"], list)
+    xlsx = tmp_path / "ok.xlsx"
+    r = CliRunner().invoke(main, ["import", str(path), "-o", str(xlsx)])
+    assert r.exit_code == 0, r.output
+    assert "2022年度" in r.output and xlsx.read_bytes()[:2] == b"PK"
+    try:
+        from nianbao.xlsx_read import read
+    except ImportError:  # pragma: no cover - the workbook reader is another module
+        return
+    assert read(xlsx).values == values
+
+
+def test_unreadable_inputs_exit_2_and_write_nothing(tmp_path):
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    scan = tmp_path / "scan.pdf"
+    with open(scan, "wb") as f:
+        w.write(f)
+    old = write(tmp_path, "old.txt", "某县人民政府\n2017年政府信息公开工作年度报告\n一、概述\n二、主动公开政府信息情况\n")
+    notes = write(tmp_path, "notes.txt", "会议纪要\n今天讨论了三件事。\n")
+    cases = {scan: "扫描件", old: "2019 年以前", notes: "不像政府信息公开工作年度报告",
+             write(tmp_path, "x.csv", "a,b"): "不支持的文件类型", tmp_path / "missing.html": "找不到文件"}
+    for src, words in cases.items():
+        out = tmp_path / f"{src.stem}.json"
+        r = CliRunner().invoke(main, ["import", str(src), "-o", str(out)])
+        assert r.exit_code == 2, (src, r.output)
+        assert words in r.output
+        assert not out.exists()
+
+
+def test_narrative_numbers_s08(tmp_path):
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(11), scale=40)
+    values.update({"t3.new.total": 30, "t3.carried_over.total": 4, "t3.total.total": 31, "t3.carry_forward.total": 3})
+    filing = Filing(fmt=fmt, identity={"unit": "测试县", "year": 2022}, raw=values, origin="import")
+    ok = ["本年度共受理政府信息公开申请34件，办结31件，3件结转下年度继续办理。",  # 受理 = 新收 + 上年结转
+          "本年度收到政府信息公开申请30件。", "全年受理网络问政182件。"]
+    for sentence in ok:
+        filing.narrative = {"overview": sentence}
+        assert check_numbers_in_text(filing) == [], sentence
+    filing.narrative = {"overview": "本年度共收到政府信息公开申请40件，均按时答复。"}
+    (f,) = check_numbers_in_text(filing)
+    assert f.rule == "S08" and f.severity == "warning" and f.actual == 40
+    assert "本年度共收到政府信息公开申请40件" in f.message
+    review = values["t4.review.total"]
+    filing.narrative = {"overview": f"发生政府信息公开行政复议案件{review + 5}件。"}
+    (f,) = check_numbers_in_text(filing)
+    assert f.actual == review + 5 and "行政复议" in f.message
