@@ -9,7 +9,6 @@ import json
 import os
 import random
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -179,6 +178,9 @@ def collected(inbox):
 def test_statuses_equal_what_was_built(collected):
     data = collected["data"]
     assert collected["result"].exit_code == 1  # missing and failed units
+    assert set(data) == {"units", "unusable", "summary"} and set(data["summary"]) == {"cells"}
+    assert all(set(u) == {"code", "name", "status", "files", "errors", "warnings"} for u in data["units"])
+    assert all(set(u) == {"file", "reason"} for u in data["unusable"])
     got = {u["code"]: u["status"] for u in data["units"]}
     assert got == EXPECTED
     assert [u["code"] for u in data["units"]] == [c for c, _, _ in UNITS]
@@ -396,3 +398,20 @@ def _carry(values: dict, last: dict) -> dict:
 def _register(collected) -> list[dict]:
     text = (collected["out"] / "登记表.csv").read_text(encoding="utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_save_time_from_the_file_else_its_modification_time(tmp_path):
+    from nianbao.collect import saved_time
+
+    stamped = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(stamped, "w") as z:
+        z.writestr("docProps/core.xml", '<cp:coreProperties xmlns:dcterms="http://purl.org/dc/terms/">'
+                   '<dcterms:modified xsi:type="dcterms:W3CDTF">2026-01-09T08:30:00+08:00</dcterms:modified>'
+                   '</cp:coreProperties>')
+    os.utime(stamped, (0, 0))
+    assert saved_time(stamped) == ("2026-01-09T00:30:00Z", "core")
+    bare = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(bare, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    os.utime(bare, (1_767_225_600, 1_767_225_600))
+    assert saved_time(bare) == ("2026-01-01T00:00:00Z", "mtime")

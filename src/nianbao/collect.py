@@ -162,6 +162,10 @@ def load_previous(path, warn=None) -> dict:
             if warn:
                 warn(f"上年数据 {q.name} 无法读取，已跳过：{e.message}")
             continue
+        except Exception as e:  # one bad file of last year must not stop this year's collection
+            if warn:
+                warn(f"上年数据 {q.name} 无法读取，已跳过（{type(e).__name__}: {e}）")
+            continue
         for k in (("code", str(filing.unit_code or "").strip()), ("name", _norm(filing.unit))):
             if k[1]:
                 out.setdefault(k, filing)  # files are sorted: the first one found for a unit is used
@@ -420,7 +424,8 @@ def register_xlsx(c: Collection) -> bytes:
     status_fm = {k: wb.add_format({**base, "bg_color": v}) for k, v in colours.items()}
     ws = wb.add_worksheet(REGISTER_NAME)
     ws.write_row(0, 0, REGISTER_COLUMNS, head)
-    for i, row in enumerate(register_rows(c), start=1):
+    rows = register_rows(c)
+    for i, row in enumerate(rows, start=1):
         for j, v in enumerate(row):
             fm = status_fm.get(v, cell) if j == 4 else cell
             if isinstance(v, int):
@@ -431,7 +436,7 @@ def register_xlsx(c: Collection) -> bytes:
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
     ws.freeze_panes(1, 3)
-    ws.autofilter(0, 0, max(1, len(register_rows(c))), len(REGISTER_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(1, len(rows)), len(REGISTER_COLUMNS) - 1)
     wb.close()
     return out.getvalue()
 

@@ -35,7 +35,8 @@ def check_narrative(filing: Filing, title: str | None = None) -> list[Finding]:
 
     overview = next((s for s in fmt.narrative_sections if s.topics), None)
     if overview is not None and text.get(overview.id):
-        missing = [t for t in overview.topics if t not in text[overview.id]]
+        missing = [t.split("|")[0] for t in overview.topics
+                   if not any(w in text[overview.id] for w in t.split("|"))]
         if missing:
             out += _finding(filing, "S04", missing="“" + "”“".join(missing) + "”", actual=missing)
 

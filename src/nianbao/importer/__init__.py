@@ -163,12 +163,15 @@ def read_doc(doc: Doc, source: str | None = None) -> Filing:
         raise NianbaoError(f"{name} 是 {year} 年度的报告：2019 年以前的年度报告没有统一的统计表格式，本工具不能导入", 2)
     numbers = {int(m.group(1)) for m in _COUNT.finditer(plain(doc.text[:first] + "".join(
         doc.text[sections[s.id][1]:sections[s.id][2]] for s in fmt21.narrative_sections if s.id in sections)))}
-    readings: dict[str, Reading] = {}
-    for layout in LAYOUTS:
-        fmt = load_format(layout)
-        readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, find_sections(doc, fmt)
-                                                          if fmt.sections != fmt21.sections else sections), numbers)
     expected = _expected_layout(year)
+    readings: dict[str, Reading] = {}
+    for layout in sorted(LAYOUTS, key=lambda k: k != expected):
+        fmt = load_format(layout)
+        if any(r.clean == len(r.fmt.cells) and not any(f.severity == "error" for f in r.findings)
+               for r in readings.values()):
+            readings[layout] = Reading(fmt)  # a layout already read every cell cleanly: no need to try others
+            continue
+        readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, sections), numbers)
     chosen = max(LAYOUTS, key=lambda k: (readings[k].clean, k == expected, -LAYOUTS.index(k)))
     reading = readings[chosen]
     table_sections = [s for s in fmt21.sections if s.kind == "table"]

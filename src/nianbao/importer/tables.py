@@ -9,6 +9,7 @@ a warning that names the other readings. Numbers are never changed, only read.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -104,42 +105,85 @@ def as_number(s: str):
 
 
 # ---------------------------------------------------------------- splitting digits run together
-def _cuts(digits: str, k: int):
-    """Every way to cut a run of digits into k numbers (no leading zeros)."""
-    if k == 1:
-        if len(digits) == 1 or digits[0] != "0":
-            yield (digits,)
-        return
-    for i in range(1, len(digits) - k + 2):
-        head = digits[:i]
-        if len(head) > 1 and head[0] == "0":
-            break
-        for rest in _cuts(digits[i:], k - 1):
-            yield (head,) + rest
+SPLIT_LIMIT = 300_000  # steps of the search; beyond this a row is too ambiguous to choose among
 
 
-def split_candidates(tokens: list[Token], n: int, limit: int = 200_000) -> list[tuple[str, ...]]:
-    """Every reading of the tokens as exactly n numbers (each splittable run cut into one or more)."""
+def split_candidates(tokens: list[Token], keys: list[str], instances=(), limit: int = SPLIT_LIMIT) -> list[tuple[str, ...]]:
+    """Every reading of the tokens as one number per key (each splittable run cut into one or more numbers, no
+    leading zeros) that satisfies the row's own identities; [] if there is none or the search is too large.
+
+    The search checks an identity as soon as its cells are read, and stops early when the cells read so far
+    already add up to more than the digits left could hold for a total printed after them."""
+    n = len(keys)
+    index = {k: i for i, k in enumerate(keys)}
+    eqs = [(max(index[t.key] for t in inst.lhs + inst.rhs),
+            [(index[t.key], t.coef) for t in inst.lhs] + [(index[t.key], -t.coef) for t in inst.rhs])
+           for inst in instances]
+    # "total == a + b + …" with the total printed last: its parts may not outgrow the digits left for it
+    sums = []
+    for inst in instances:
+        if len(inst.lhs) == 1 and all(t.coef == 1 for t in inst.rhs):
+            last = index[inst.lhs[0].key]
+            parts = [index[t.key] for t in inst.rhs]
+            if all(p < last for p in parts):
+                sums.append((last, parts))
+    chars = [t.number if t.splittable else None for t in tokens]
+    digits_after = [0] * (len(tokens) + 1)
+    for i in range(len(tokens) - 1, -1, -1):
+        digits_after[i] = digits_after[i + 1] + (len(chars[i]) if chars[i] is not None else 1)
     out: list[tuple[str, ...]] = []
+    steps = [0]
 
-    def rec(i: int, need: int, acc: tuple):
-        if len(out) >= limit:
-            return
+    def ok(parts: list[str], left_digits: int) -> bool:
+        k = len(parts) - 1
+        nums = None
+        for last, eq in eqs:
+            if last == k:
+                nums = nums or [int(p) for p in parts]
+                if sum(c * nums[i] for i, c in eq) != 0:
+                    return False
+        for last, members in sums:
+            if last > k:
+                done = [int(parts[i]) for i in members if i <= k]
+                room = left_digits - (n - len(parts) - 1)
+                if done and room >= 0 and sum(done) >= 10 ** room:
+                    return False
+        return True
+
+    def rec(i: int, offset: int, parts: list[str]) -> bool:
+        steps[0] += 1
+        if steps[0] > limit:
+            return False
+        if len(parts) == n:
+            if i == len(tokens):
+                out.append(tuple(parts))
+            return True
         if i == len(tokens):
-            if need == 0:
-                out.append(acc)
-            return
+            return True
         t = tokens[i]
-        left = len(tokens) - i - 1
-        if not t.splittable or t.number is None:
-            rec(i + 1, need - 1, acc + (t.number,))
-            return
-        for k in range(1, min(len(t.number), need - left) + 1):
-            for parts in _cuts(t.number, k):
-                rec(i + 1, need - k, acc + parts)
+        if chars[i] is None:
+            parts.append(t.number)
+            good = ok(parts, digits_after[i + 1])
+            cont = rec(i + 1, 0, parts) if good else True
+            parts.pop()
+            return cont
+        d = chars[i]
+        for j in range(offset + 1, len(d) + 1):
+            head = d[offset:j]
+            if len(head) > 1 and head[0] == "0":
+                break
+            parts.append(head)
+            left = len(d) - j + digits_after[i + 1]
+            if ok(parts, left):
+                cont = rec(i + 1, 0, parts) if j == len(d) else rec(i, j, parts)
+                if not cont:
+                    parts.pop()
+                    return False
+            parts.pop()
+        return True
 
-    rec(0, n, ())
-    return out
+    finished = rec(0, 0, [])
+    return out if finished else []
 
 
 @dataclass
@@ -279,10 +323,12 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, s
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
-        cands = split_candidates(vals, len(keys)) if len(vals) < len(keys) and any(t.splittable for t in vals) else []
+        splittable = len(vals) < len(keys) and any(t.splittable for t in vals)
+        inst = list(_instances(fmt, set(keys))) if splittable else []
+        good = split_candidates(vals, keys, inst) if splittable else []
+        # no split satisfies the row's identity (a printed total that disagrees): every split, if few
+        cands = good or (split_candidates(vals, keys, limit=20_000) if splittable and inst else [])
         if cands:
-            inst = list(_instances(fmt, set(keys)))
-            good = [c for c in cands if not _violations(inst, {k: int(p) for k, p in zip(keys, c)})]
             pending.append((keys, vals, good or cands, what, bool(good)))
         else:
             shown = " ".join(t.raw for t in vals) or "（无）"
