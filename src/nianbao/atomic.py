@@ -9,6 +9,12 @@ from pathlib import Path
 from .errors import NianbaoError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike):
     """Yields a temporary path in the target's folder; on success it replaces the target in one rename."""
@@ -19,6 +25,7 @@ def atomic_path(target: str | os.PathLike):
     except OSError as e:
         raise NianbaoError(f"无法写入输出文件夹 {target.parent}：{e.strerror or e}") from None
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
     try:
         yield Path(tmp)
         os.replace(tmp, target)

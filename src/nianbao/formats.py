@@ -212,6 +212,7 @@ class ReportFormat:
     rules: dict[str, Rule]
     cells: dict[str, Cell]  # every number, in table / row / column order
     workbook: dict  # the template's own sheet names, identity sheet, version, deadline
+    import_only: bool = False  # a variant read from published reports, never written
 
     def table_of(self, key: str) -> Table:
         return self.tables[self.cells[key].table]
@@ -248,10 +249,15 @@ def _definition_path(layout: str) -> Path:
     raise NianbaoError(f"未知的格式版本“{layout}”（可用：{', '.join(available_layouts())}）")
 
 
-def available_layouts() -> list[str]:
+DEFAULT_LAYOUT = "2021"
+
+
+def available_layouts(include_import_only: bool = True) -> list[str]:
+    """The layouts defined in workbook_templates/; import-only ones are variants read from published reports."""
     for d in TEMPLATES_DIRS:
         if d.is_dir():
-            return sorted(p.stem.split("-", 1)[1] for p in d.glob("layout-*.toml"))
+            names = sorted(p.stem.split("-", 1)[1] for p in d.glob("layout-*.toml"))
+            return [n for n in names if include_import_only or not load_format(n).import_only]
     return []
 
 
@@ -265,12 +271,16 @@ def _raw_definition(layout: str) -> dict:
     merged["meta"] = {**merged["meta"], **data.get("meta", {})}
     # a table replaces the base's table on the same sheet; a rule replaces the base's rule of the same id
     for t in data.get("tables", []):
+        if "from" in t:  # the table of another layout, e.g. 2019's 表三
+            t = next(x for x in _raw_definition(t["from"])["tables"] if x["sheet"] == t["sheet"])
         merged["tables"] = [x for x in merged["tables"] if x["sheet"] != t["sheet"]]
         merged["tables"].append(t)
     order = [x["sheet"] for x in _raw_definition(base)["tables"]]
     merged["tables"].sort(key=lambda t: order.index(t["sheet"]) if t["sheet"] in order else len(order))
     rules = {r["id"]: r for r in merged["rules"]}
     for r in data.get("rules", []):
+        if "from" in r:  # the rule of another layout
+            r = next(x for x in _raw_definition(r["from"])["rules"] if x["id"] == r["id"])
         rules[r["id"]] = r
     for rid in data.get("drop", {}).get("rules", []):
         rules.pop(rid, None)
@@ -434,11 +444,12 @@ def load_format(layout: str = "2021") -> ReportFormat:
         layout=meta["layout"], basis=meta["basis"], first_year=meta["first_year"], last_year=meta["last_year"],
         title=meta["title"], count_limit=int(meta.get("count_limit", 100_000_000)), sections=sections,
         tables=tables, rules=rules, cells=cells, workbook=dict(data["workbook"]),
+        import_only=bool(meta.get("import_only", False)),
     )
 
 
 def format_for_year(year: int) -> ReportFormat:
-    for layout in available_layouts():
+    for layout in available_layouts(include_import_only=False):
         f = load_format(layout)
         if f.first_year <= year <= f.last_year:
             return f

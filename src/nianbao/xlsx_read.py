@@ -18,7 +18,7 @@ from defusedxml import ElementTree as SafeET
 from . import identity as ident
 from .errors import UnreadableFile
 from .filing import Filing, Finding
-from .formats import ReportFormat, available_layouts, cell_ref, load_format, normalize_label, parse_cell
+from .formats import DEFAULT_LAYOUT, ReportFormat, available_layouts, cell_ref, load_format, normalize_label, parse_cell
 from .limits import LIMITS, Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -247,7 +247,7 @@ def _number(text: str):
 # ------------------------------------------------------------------------------------------ identity and layout
 def read_identity(book: Book, fmt_hint: ReportFormat | None = None) -> dict:
     """The stamped identity: the hidden sheet's cells, else the custom document properties."""
-    name = (fmt_hint or load_format(available_layouts()[-1])).workbook["identity"]
+    name = (fmt_hint or load_format(DEFAULT_LAYOUT)).workbook["identity"]
     found = {}
     if name in book.sheets:
         cells = book.cells(name)
@@ -279,7 +279,7 @@ def _label_score(book: Book, fmt: ReportFormat) -> int:
 
 
 def detect_format(book: Book, identity: dict) -> tuple[ReportFormat, list[str]]:
-    layouts = available_layouts()
+    layouts = available_layouts(include_import_only=False)
     if identity.get("layout") in layouts:
         return load_format(identity["layout"]), [f"模板身份标识：{identity['layout']} 版"]
     scores = {l: _label_score(book, load_format(l)) for l in layouts}

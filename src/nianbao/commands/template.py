@@ -33,6 +33,8 @@ def command(year, unit, unit_code, roster, layout, password, key_file, output):
 
     year = _year(year)
     fmt = load_format(layout) if layout else format_for_year(year)
+    if fmt.import_only:
+        raise NianbaoError(f"格式“{layout}”只用于读取已发布的报告，不能生成模板（请用 2021 或 2019）")
     if bool(unit) == bool(roster):
         raise NianbaoError("请指定 --unit（单个模板）或 --roster（按名单批量），二者选一")
     key, key_path, created = load_key(key_file)

@@ -9,7 +9,6 @@ a warning that names the other readings. Numbers are never changed, only read.
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -385,7 +384,6 @@ def _resolve(doc: Doc, table: Table, pending, reading: Reading, support: set[int
     table_keys = set(table.cells)
     instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
     fixed = {k: v for k, v in reading.raw.items() if k in table_keys and isinstance(v, (int, float))}
-    choice = {}
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
     decided_by_table = set()
     space = 1
@@ -417,11 +415,7 @@ def _resolve(doc: Doc, table: Table, pending, reading: Reading, support: set[int
         inst = list(_instances(fmt, set(keys)))
         ranked = sorted(options, key=lambda c: _preference(keys, c, support, inst))
         parts = ranked[0]
-        choice[j] = parts
         printed = " ".join(t.number for t in vals)
-        toks = []
-        for t in vals:  # every number of a run is placed where the run was printed
-            toks += [t] * (len(t.number) if t.splittable else 1)
         _assign(doc, table, keys, _expand(vals, parts), reading, list(parts))
         if len(options) == 1 and j not in decided_by_table:
             unique.append(f"{what}“{printed}”→ {_show(parts)}")
