@@ -8,6 +8,7 @@ Python with Python.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -48,9 +49,17 @@ def convert(soffice: str, files, outdir, timeout: float = 180) -> list[Path]:
         env = dict(os.environ, HOME=tmp)  # nothing of the user's own LibreOffice is read or written
         cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
                "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), *map(str, files)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        # its own process group, so that a hung soffice.bin (started by the soffice script) can be stopped
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise RuntimeError(f"LibreOffice did not finish converting {len(files)} files in {timeout} s") from None
     missing = [p.name for p in expected if not p.is_file()]
     if proc.returncode != 0 or missing:
         raise RuntimeError(f"LibreOffice conversion failed (exit {proc.returncode}); missing {missing[:5]}…\n"
-                           f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}")
+                           f"stdout: {out[-2000:]}\nstderr: {err[-2000:]}")
     return expected

@@ -84,3 +84,17 @@ def test_a_blank_cell_is_c03_and_nothing_else(layout, seed, data):
     values[key] = data.draw(st.sampled_from([None, ""]))
     findings = check(filing(fmt, values))
     assert [(f.rule, f.severity, f.keys) for f in findings] == [("C03", "error", [key])]
+
+
+@SETTINGS
+@given(seed=seeds, fee=st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False))
+def test_any_non_negative_fee_is_at_most_a_warning(seed, fee):
+    # 本年收费金额 is the one decimal: 0.00001 (repr '1e-05') or 5e-324 must be read, never crash the checker
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(seed)) | {"t2.fees.amount": fee}
+    findings = check(filing(fmt, values))
+    assert all((f.rule, f.severity, f.keys) == ("C02", "warning", ["t2.fees.amount"]) for f in findings)
+    if round(fee, 4) == fee and fee < 10000:  # at most 4 decimals (1 元), in 万元: nothing to say
+        assert findings == []
+    else:
+        assert len(findings) == 1

@@ -55,7 +55,8 @@ def test_every_number_cell_is_validated_with_a_chinese_prompt(template, fmt2021)
         covered = {}
         for dv in dvs:
             for rng in dv.sqref.ranges:
-                covered[rng.coord.split(":")[0]] = dv
+                for row in rng.cells:
+                    covered[openpyxl.utils.get_column_letter(row[1]) + str(row[0])] = dv
         for cell in table.cells.values():
             dv = covered[cell.ref]
             assert dv.type == ("decimal" if cell.type == "decimal" else "whole")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 
 from .filing import Filing, Finding
 from .formats import ReportFormat, RuleInstance
@@ -16,13 +17,22 @@ def fmt_num(x) -> str:
     return str(x)
 
 
+def decimals(x: float) -> int:
+    """Digits after the decimal point of a float as typed; repr is '1e-05' for 0.00001, so go through Decimal."""
+    return max(0, -Decimal(repr(x)).as_tuple().exponent)
+
+
 def check_cells(filing: Filing) -> list[Finding]:
     """C01–C03: each number cell holds what its column type allows."""
     fmt = filing.fmt
     rules = fmt.rules
     imported = filing.origin == "import"
+    # a cell rule the reader already applied (a formula in an input cell) is not reported a second time
+    done = {k for f in filing.findings if f.rule in ("C01", "C02", "C03") for k in f.keys}
     out = []
     for key, p in filing.parsed().items():
+        if key in done:
+            continue
         cell = fmt.cells[key]
         raw = filing.raw.get(key)
         where = f"{filing.place(key)}（{cell.label}）"
@@ -48,9 +58,10 @@ def check_cells(filing: Filing) -> list[Finding]:
             out.append(Finding(**{**base, "rule": rid, "severity": "warning", "expected": v, "message": rules[
                 "C01"].text("lenient", where=where, actual=raw, note=p.note, expected=fmt_num(v))}))
         if cell.type == "decimal":
-            if isinstance(v, float) and len(repr(v).split(".")[1].split("e")[0]) > 4:
+            if isinstance(v, float) and decimals(v) > 4:
                 out.append(Finding(**{**base, "rule": "C02", "severity": "warning", "actual": v,
-                                      "message": rules["C02"].text("decimals", where=where, actual=fmt_num(v))}))
+                                      "message": rules["C02"].text("decimals", where=where,
+                                                                    actual=format(Decimal(repr(v)), "f"))}))
             elif v >= 10000:
                 out.append(Finding(**{**base, "rule": "C02", "severity": "warning", "actual": v,
                                       "message": rules["C02"].text("yuan", where=where, actual=fmt_num(v))}))

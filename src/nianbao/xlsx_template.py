@@ -79,12 +79,11 @@ def failing_condition(fmt: ReportFormat, inst: RuleInstance, qualified: bool) ->
     return f"ROUND({_side(lhs, sheet)}-({_side(rhs, sheet)}),6)<>0"
 
 
-def cell_flag_formula(fmt: ReportFormat, key: str, ref: str) -> str:
+def cell_flag_formula(fmt: ReportFormat, cell_type: str, ref: str) -> str:
     """1 when a number cell is blank, not a number, or out of its type's range (C01/C02/C03), else 0."""
-    c = fmt.cells[key]
-    if c.type == "decimal":
+    if cell_type == "decimal":
         bad = f"{ref}<0"
-    elif c.type == "signed":
+    elif cell_type == "signed":
         bad = f"OR({ref}<>INT({ref}),ABS({ref})>{fmt.count_limit})"
     else:
         bad = f"OR({ref}<0,{ref}<>INT({ref}),{ref}>{fmt.count_limit})"
@@ -225,21 +224,26 @@ def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status_for
             ws.write_number(r, c, v, style)
         else:
             ws.write_string(r, c, str(v), style)
-        rule = fmt.rules["C02" if cell.type == "decimal" else "C01"]
-        ws.data_validation(r, c, r, c, {
-            "validate": "decimal" if cell.type == "decimal" else "integer",
-            "criteria": "between" if cell.type != "decimal" else ">=",
-            **({"minimum": 0, "maximum": fmt.count_limit} if cell.type == "count" else
-               {"minimum": -fmt.count_limit, "maximum": fmt.count_limit} if cell.type == "signed" else {"value": 0}),
-            "input_title": cell.label[:32] if len(cell.label) <= 32 else "填写说明",
+    # one validation and one "not a valid number" highlight per rectangle of same-typed input cells:
+    # a per-cell rule would make the sheet ten times larger (and slower for every reader)
+    for cell_type, (r1, c1, r2, c2) in _rectangles(table):
+        rule = fmt.rules["C02" if cell_type == "decimal" else "C01"]
+        ws.data_validation(r1, c1, r2, c2, {
+            "validate": "decimal" if cell_type == "decimal" else "integer",
+            "criteria": "between" if cell_type != "decimal" else ">=",
+            **({"minimum": 0, "maximum": fmt.count_limit} if cell_type == "count" else
+               {"minimum": -fmt.count_limit, "maximum": fmt.count_limit} if cell_type == "signed" else {"value": 0}),
+            "input_title": table.caption[:32],
             "input_message": rule.messages.get("prompt", "")[:255],
             "error_title": "输入有误",
             "error_message": rule.messages.get("alert", "")[:255],
         })
-        # a cell that is not a valid number turns red (blank stays yellow: still to be filled)
-        ws.conditional_format(r, c, r, c, {
+        # a cell that is not a valid number turns red (blank stays yellow: still to be filled); the formula is
+        # relative to the rectangle's top-left cell
+        top = cell_ref(r1, c1)
+        ws.conditional_format(r1, c1, r2, c2, {
             "type": "formula", "format": fm["bad"],
-            "criteria": "=AND(NOT(ISBLANK({0})),{1}=1)".format(cell.ref, cell_flag_formula(fmt, key, cell.ref)),
+            "criteria": "=AND(NOT(ISBLANK({0})),{1}=1)".format(top, cell_flag_formula(fmt, cell_type, top)),
         })
     # the status cell, across the grid's width
     sr, sc = parse_cell(table.status)
@@ -256,6 +260,26 @@ def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status_for
     ws.center_horizontally()
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.print_area(0, 0, sr, g[3])
+
+
+def _rectangles(table: Table):
+    """(type, (r1, c1, r2, c2)) rectangles covering the table's input cells: runs along a row, stacked when equal."""
+    runs = []
+    for cell in table.cells.values():
+        r, c = parse_cell(cell.ref)
+        last = runs[-1] if runs else None
+        if last and last[0] == cell.type and last[1] == r and last[3] == c - 1:
+            last[3] = c
+        else:
+            runs.append([cell.type, r, c, c])
+    rects = []
+    for t, r, c1, c2 in runs:
+        prev = rects[-1] if rects else None
+        if prev and prev[0] == t and prev[1][2] == r - 1 and (prev[1][1], prev[1][3]) == (c1, c2):
+            prev[1][2] = r
+        else:
+            rects.append((t, [r, c1, r, c2]))
+    return [(t, tuple(b)) for t, b in rects]
 
 
 def python_flags(fmt: ReportFormat, values: dict | None) -> tuple[dict, dict]:
@@ -311,7 +335,7 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
         for key, cell in t.cells.items():
             ws_flag.write_string(row, 0, key)
             ws_flag.write_string(row, 1, cell.where)
-            ws_flag.write_formula(row, 2, "=" + cell_flag_formula(fmt, key, f"{q}!{cell.ref}"), None,
+            ws_flag.write_formula(row, 2, "=" + cell_flag_formula(fmt, cell.type, f"{q}!{cell.ref}"), None,
                                   cached_cells[key])
             row += 1
         cell_flag_rows[t.id] = (first, row - 1)
