@@ -307,14 +307,18 @@ def test_district_report_and_annex(collected):
     folder = collected["out"] / "报告"
     names = sorted(p.name for p in folder.iterdir())
     title = FMT.report_title(NAME["U30"], YEAR)
-    assert {f"{title}.docx", f"{title}.html", f"{title}.md"} <= set(names)
-    annex = (folder / "附件-各单位报送情况.md").read_text(encoding="utf-8")
+    assert {f"{title}.docx", f"{title}.html", f"{title}.md"} == set(names)
+    # the annex is part of the report, after its last section
+    md = (folder / f"{title}.md").read_text(encoding="utf-8")
+    annex = md[md.index("## 附件"):]
+    assert md.index("## 六、其他需要报告的事项") < md.index("## 附件")
     assert f"| U21 | {NAME['U21']} | 未返回 | 否 |" in annex
     assert "本单位未制发规章" in annex
+    assert 'id="table-annex"' in (folder / f"{title}.html").read_text(encoding="utf-8")
     import docx
 
-    d = docx.Document(str(folder / "附件-各单位报送情况.docx"))
-    assert len(d.tables[0].rows) == 31
+    d = docx.Document(str(folder / f"{title}.docx"))
+    assert len(d.tables[-1].rows) == 31 and d.tables[-1].rows[0].cells[3].text == "报送情况"
 
 
 def test_deterministic(collected):

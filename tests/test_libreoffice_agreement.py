@@ -6,8 +6,10 @@ with `check(read(original))`. The fillings are random per run (NIANBAO_LO_SEED=<
 invalid ones (one cell off, totals broken, blanks, negatives, decimals, "无", too large), written by
 `build_workbook(values=...)` and by openpyxl filling a template the way a person does.
 
-Not compared here, on purpose: a number stored as text. The workbook's status marks it (the formulas cannot add a
-text), while `nianbao check` reads it with a warning; test_roundtrip covers the checker's side.
+Not compared here, on purpose, because the two sides knowingly differ: a number stored as text (the workbook's status
+marks it, the formulas cannot add a text; `nianbao check` reads it with a warning) and a formula typed into an input
+cell (`nianbao check` refuses it; no formula that Excel 2010 can evaluate tells a formula from a typed number).
+test_roundtrip covers the checker's side of both.
 """
 from __future__ import annotations
 
@@ -282,15 +284,20 @@ def test_status_cells_agree_with_python(lo_batch, case):
         if case.numbers_valid and m:
             assert int(m.group(1)) == errors[t.id], f"{t.sheet}: LibreOffice {status!r}; {where}"
     # 校验结果: the cell rules' count per table, and ✓/✗ per equation (with valid numbers) match Python too
+    seen = Counter()
     for rules, cells, mark in marks:
         sheet, _, refs = cells.partition("!")
         if ":" in refs:  # the cell-rule row of a table: "✗ n 处" counts its bad cells
             table = next(t for t in fmt.tables.values() if t.sheet == sheet)
             n = int(re.search(r"\d+", mark).group()) if mark.startswith("✗") else 0
             assert n == cell_errors[table.id], f"{rules} on {sheet}: LibreOffice {mark!r}; {where}"
-        elif case.numbers_valid:
+            seen["cells"] += 1
+        else:
             places = frozenset(f"{sheet}!{r}" for r in refs.split(","))
-            assert mark.startswith("✗") == ((rules, places) in failing), f"{rules} {cells}: {mark!r}; {where}"
+            if case.numbers_valid:
+                assert mark.startswith("✗") == ((rules, places) in failing), f"{rules} {cells}: {mark!r}; {where}"
+            seen["equations"] += 1
+    assert seen == {"cells": len(fmt.tables), "equations": len(list(fmt.sum_instances()))}
     # what our writer cached (for viewers that never recalculate) is what LibreOffice computes
     if case.writer == "build":
         assert cached_statuses(case.path, fmt) == lo, where

@@ -18,7 +18,6 @@ import datetime as dt
 import os
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +39,6 @@ REGISTER_NAME = "登记表"
 SUMMARY_NAME = "汇总.xlsx"
 SENDBACK_DIR = "退回"
 REPORT_DIR = "报告"
-ANNEX_NAME = "附件-各单位报送情况"
 
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|dc:date)\b[^>]*>\s*([^<]+?)\s*<")
 
@@ -105,21 +103,9 @@ def _examine(path_str: str) -> dict:
 
 def examine_all(paths: list[Path], key: bytes, previous: dict | None = None, workers: int | None = None):
     """One result per path, in order, streamed from a process pool on every core (one process as a fallback)."""
-    jobs = [str(p) for p in paths]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    done = 0
-    if workers > 1 and len(jobs) >= 16:
-        try:
-            with ProcessPoolExecutor(workers, initializer=_init, initargs=(key, previous)) as pool:
-                for r in pool.map(_examine, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
-                    done += 1
-                    yield r
-            return
-        except (OSError, PermissionError, NotImplementedError, RuntimeError):
-            pass  # no process pool here (sandbox, no /dev/shm): one process does the rest
-    _init(key, previous)
-    for j in jobs[done:]:
-        yield _examine(j)
+    from .review import parallel_map
+
+    yield from parallel_map(_examine, [str(p) for p in paths], _init, (key, previous), workers)
 
 
 # ------------------------------------------------------------------------------------------------ last year
@@ -612,56 +598,10 @@ def annex_title(c: Collection) -> str:
     return f"附件：{c.year}年度各单位报送情况"
 
 
-def write_annex(c: Collection, outdir: Path, formats) -> list[Path]:
-    import html
+def annex(c: Collection):
+    from .report import Annex
 
-    from .atomic import write_bytes, write_text
-    from .report.markdown import escape
-
-    rows = annex_rows(c)
-    title = annex_title(c)
-    out = []
-    for f in dict.fromkeys(formats):
-        target = outdir / f"{ANNEX_NAME}.{f}"
-        if f == "md":
-            lines = [f"# {title}", "", "| " + " | ".join(ANNEX_HEAD) + " |", "|" + "---|" * len(ANNEX_HEAD)]
-            lines += ["| " + " | ".join(escape(x).replace("\n", " ") for x in r) + " |" for r in rows]
-            out.append(write_text(target, "\n".join(lines) + "\n"))
-        elif f == "html":
-            body = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in r) + "</tr>\n" for r in rows)
-            head = "".join(f"<th scope=\"col\">{html.escape(x)}</th>" for x in ANNEX_HEAD)
-            out.append(write_text(target, f"<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                                          f"<title>{html.escape(title)}</title><style>table{{border-collapse:collapse}}"
-                                          f"td,th{{border:1px solid #000;padding:2px 6px}}</style></head><body>\n"
-                                          f"<h1>{html.escape(title)}</h1>\n<table><thead><tr>{head}</tr></thead>"
-                                          f"<tbody>\n{body}</tbody></table>\n</body></html>\n"))
-        elif f == "docx":
-            out.append(write_bytes(target, _annex_docx(title, rows)))
-    return out
-
-
-def _annex_docx(title: str, rows) -> bytes:
-    import io
-
-    import docx
-    from docx.oxml.ns import qn
-
-    d = docx.Document()
-    style = d.styles["Normal"]
-    style.font.name = "仿宋_GB2312"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
-    d.add_paragraph(title).runs[0].bold = True
-    table = d.add_table(rows=1, cols=len(ANNEX_HEAD))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ANNEX_HEAD):
-        cell.text = text
-    for r in rows:
-        for cell, text in zip(table.add_row().cells, r):
-            cell.text = text
-    d.core_properties.created = dt.datetime(2000, 1, 1)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
+    return Annex(annex_title(c), ANNEX_HEAD, annex_rows(c))
 
 
 # ------------------------------------------------------------------------------------------------ everything
@@ -730,8 +670,7 @@ def write_outputs(c: Collection, outdir, key: bytes, district: str, narrative: d
         target = outdir / REPORT_DIR
         # a district without its narrative yet still gets its numbers laid out: as a marked draft
         reports = write_reports(filing, target, tuple(formats), draft=True, reference_docx=reference_docx,
-                                narrative=narrative)
-        reports += write_annex(c, target, formats)
+                                narrative=narrative, annex=annex(c))
         if not narrative:
             note = "未提供区级正文（--narrative），报告按草稿生成（每页标注草稿）"
     return Outputs(csv_path, xlsx_path, summary_path, sendbacks, findings, reports, note)

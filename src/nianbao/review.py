@@ -85,26 +85,34 @@ def find_workbooks(paths, max_files: int | None = None) -> tuple[list[Path], lis
     return found, missing
 
 
+def parallel_map(func, items, initializer=None, initargs=(), workers: int | None = None):
+    """func over items, results in order and streamed: a process pool on every core (at most 8) for a batch, one
+    process for a few items or where no pool can start (a sandbox without /dev/shm). `initializer(*initargs)` sets
+    per-process state (the office key, last year's filings) once instead of pickling it with every item."""
+    items = list(items)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    done = 0
+    if workers > 1 and len(items) >= 16:
+        from concurrent.futures import ProcessPoolExecutor  # only here: it costs 15 ms to import
+
+        try:
+            with ProcessPoolExecutor(workers, initializer=initializer, initargs=initargs) as pool:
+                for r in pool.map(func, items, chunksize=max(1, min(32, len(items) // (workers * 8)))):
+                    done += 1
+                    yield r
+            return
+        except (OSError, PermissionError, NotImplementedError, RuntimeError):
+            pass  # no process pool here: this process does the rest
+    if initializer is not None:
+        initializer(*initargs)
+    for item in items[done:]:
+        yield func(item)
+
+
 def _work(args):
     return review_file(*args)
 
 
 def review_many(paths, previous=None, key=None, keep_filing=False, workers: int | None = None):
-    """Results in the order of `paths`; a process pool on several cores, one process when that fails."""
-    paths = list(paths)
-    jobs = [(p, previous, key, keep_filing) for p in paths]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    done = 0
-    if workers > 1 and len(jobs) >= 16:
-        from concurrent.futures import ProcessPoolExecutor  # only here: it costs 15 ms to import
-
-        try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for r in pool.map(_work, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
-                    done += 1
-                    yield r
-            return
-        except (OSError, PermissionError, NotImplementedError, RuntimeError):
-            pass  # no process pool here (sandbox, /dev/shm missing): one process does the rest
-    for j in jobs[done:]:
-        yield _work(j)
+    """Verdicts for many files, in the order of `paths`."""
+    yield from parallel_map(_work, [(p, previous, key, keep_filing) for p in paths], workers=workers)

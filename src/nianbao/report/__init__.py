@@ -39,6 +39,15 @@ class SectionDoc:
 
 
 @dataclass
+class Annex:
+    """A table after the report's last section, e.g. the district report's list of units and their status."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
 class ReportDoc:
     title: str
     title_lines: list[str]  # the title as printed, broken after the unit name when long
@@ -46,6 +55,7 @@ class ReportDoc:
     sections: list[SectionDoc]
     numbers: dict[str, str]  # key -> the number as printed
     draft_mark: str | None
+    annex: Annex | None = None
 
 
 # （一）加强组织领导。…  — a second-level heading run into its paragraph (公文: 楷体)
@@ -62,7 +72,7 @@ def paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split("\n") if p.strip()]
 
 
-def build(filing, narrative: dict | None = None, draft: bool = False) -> ReportDoc:
+def build(filing, narrative: dict | None = None, draft: bool = False, annex: Annex | None = None) -> ReportDoc:
     """The report's content, renderer-neutral."""
     fmt = filing.fmt
     unit, year = filing.unit, filing.year
@@ -83,14 +93,14 @@ def build(filing, narrative: dict | None = None, draft: bool = False) -> ReportD
         else:
             sections.append(SectionDoc(s.id, s.heading, paragraphs(narrative.get(s.id))))
     numbers = {k: layout.number_text(filing, k) for k in fmt.cells}
-    return ReportDoc(title, title_lines, preamble, sections, numbers, t["draft_mark"] if draft else None)
+    return ReportDoc(title, title_lines, preamble, sections, numbers, t["draft_mark"] if draft else None, annex)
 
 
 def render(filing, narrative: dict | None = None, fmt: str = "docx", *, draft: bool = False,
-           reference_docx: str | Path | None = None) -> bytes | str:
+           reference_docx: str | Path | None = None, annex: Annex | None = None) -> bytes | str:
     """One report: .docx as bytes, HTML or Markdown as text. `narrative` ({section id: text}) defaults to the
     filing's own; `draft` marks every page 草稿（未通过校验）. No checks are run here: see write_reports."""
-    doc = build(filing, narrative, draft)
+    doc = build(filing, narrative, draft, annex)
     if fmt == "docx":
         from .docx import render_docx
 
@@ -131,7 +141,7 @@ def review(filing, narrative: dict | None = None, title: str | None = None) -> l
 
 def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = False,
                   reference_docx: str | Path | None = None, narrative: dict | None = None,
-                  title: str | None = None, findings: list | None = None) -> list[Path]:
+                  title: str | None = None, findings: list | None = None, annex: Annex | None = None) -> list[Path]:
     """Check, then write `<单位名称><年度>年政府信息公开工作年度报告.<ext>` in each format into outdir.
 
     A filing with errors is refused (ReportRefused, exit code 1) unless `draft`, which marks every page.
@@ -150,7 +160,7 @@ def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = 
     errors = [f for f in findings if f.severity == "error"]
     if errors and not draft:
         raise ReportRefused(f"填报表有 {len(errors)} 个错误，未生成报告（改正后重试，或加 --draft 生成草稿）", errors)
-    doc = build(filing, narrative, draft=bool(errors))
+    doc = build(filing, narrative, draft=bool(errors), annex=annex)
     out = []
     for f in dict.fromkeys(formats):
         target = Path(outdir) / report_filename(filing, FORMATS[f])
@@ -169,4 +179,4 @@ def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = 
     return out
 
 
-__all__ = ["render", "write_reports", "build", "review", "report_filename", "ReportRefused", "ReportDoc"]
+__all__ = ["Annex", "render", "write_reports", "build", "review", "report_filename", "ReportRefused", "ReportDoc"]

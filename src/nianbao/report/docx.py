@@ -295,6 +295,18 @@ def render_docx(doc: ReportDoc, reference_docx=None) -> bytes:
             if lead:
                 p.add_run(lead, style=RUN_IN_STYLE)
             p.add_run(rest)
+    if doc.annex is not None:
+        a = doc.annex
+        d.add_paragraph(a.title, style="Heading 1")
+        t = d.add_table(rows=1, cols=len(a.header))
+        try:
+            t.style = d.styles["Table Grid"]
+        except KeyError:  # a reference document without it: plain table
+            pass
+        for row_cells, texts_ in [(t.rows[0].cells, a.header)] + [(t.add_row().cells, r) for r in a.rows]:
+            for cell, text in zip(row_cells, texts_):
+                cell.paragraphs[0].style = d.styles[TABLE_STYLE]
+                cell.paragraphs[0].add_run(str(text))
     for section in d.sections:
         _page_number(section, texts()["page_number"])
         if doc.draft_mark:

@@ -97,5 +97,13 @@ def render_html(doc: ReportDoc) -> str:
         else:
             out += [_paragraph(p) for p in sec.paragraphs]
         out.append("</section>")
+    if doc.annex is not None:
+        a = doc.annex
+        out.append('<section id="annex" aria-labelledby="h-annex">')
+        out.append(f'<h2 id="h-annex">{escape(a.title)}</h2>')
+        out.append(f'<div class="table-wrap"><table id="table-annex"><caption>{escape(a.title)}</caption><thead><tr>'
+                   + "".join(f'<th scope="col">{escape(h)}</th>' for h in a.header) + "</tr></thead><tbody>")
+        out += ["<tr>" + "".join(f"<td>{escape(str(x))}</td>" for x in r) + "</tr>" for r in a.rows]
+        out.append("</tbody></table></div></section>")
     out += ["</article>", "</body>", "</html>", ""]
     return "\n".join(out)

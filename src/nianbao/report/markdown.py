@@ -47,4 +47,10 @@ def render_markdown(doc: ReportDoc) -> str:
         else:
             for p in sec.paragraphs:
                 out += [escape(p), ""]
+    if doc.annex is not None:
+        a = doc.annex
+        out += [f"## {escape(a.title)}", "", "| " + " | ".join(escape(h) for h in a.header) + " |",
+                "|" + "|".join("---" for _ in a.header) + "|"]
+        out += ["| " + " | ".join(escape(str(x)).replace("\n", " ") for x in r) + " |" for r in a.rows]
+        out.append("")
     return "\n".join(out)
