@@ -14,9 +14,9 @@ def annotated_name(source: Path) -> str:
     return f"{source.stem}-批注.xlsx"
 
 
-def annotate(source, findings: list[dict], outdir, filing=None) -> Path:
-    """Write <outdir>/<name>-批注.xlsx. `findings` are Finding dicts; xls/ods sources are rebuilt as a template
-    filled with what was read (openpyxl edits only xlsx)."""
+def annotate(source, findings: list[dict], outdir, filing=None, name: str | None = None) -> Path:
+    """Write <outdir>/<name>-批注.xlsx (or <outdir>/<name> when given). `findings` are Finding dicts; xls/ods sources
+    are rebuilt as a template filled with what was read (openpyxl edits only xlsx)."""
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
@@ -67,7 +67,7 @@ def annotate(source, findings: list[dict], outdir, filing=None) -> Path:
     ws.column_dimensions["C"].width = 30
     ws.column_dimensions["D"].width = 100
     wb.active = 0
-    target = Path(outdir) / annotated_name(source)
+    target = Path(outdir) / (name or annotated_name(source))
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target

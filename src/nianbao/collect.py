@@ -622,14 +622,11 @@ def write_sendbacks(c: Collection, folder: Path) -> dict[str, Path]:
         s = rec.latest
         if s is None or not s.errors:
             continue
-        made = annotate(s.path, s.result["findings"], folder)
         # one flat folder, named by unit code: two units' files may share a name
         name = annotated_name(s.path)
         prefix = f"{safe_filename(rec.unit.code)}-" if rec.unit.code else ""
-        target = folder / (name if name.startswith(prefix) else prefix + name)
-        if target != made:
-            os.replace(made, target)
-        out[rec.unit.code or rec.unit.name] = target
+        out[rec.unit.code or rec.unit.name] = annotate(s.path, s.result["findings"], folder,
+                                                       name=name if name.startswith(prefix) else prefix + name)
     return out
 
 

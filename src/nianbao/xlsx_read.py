@@ -36,7 +36,8 @@ def _xml(data: bytes):
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?=[\s>/])")
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _FORMULA_TEXT = re.compile(rb"[^>]*?(?:/>|>([^<]*)<)")
-_DTD = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+# a DTD declaration in UTF-8 or UTF-16 (either byte order), in any case: calamine's XML reader takes "<!doctype" too
+_DTD = re.compile(b"\\x00?".join(re.escape(bytes([c])) for c in b"<!DOCTYPE"), re.IGNORECASE)
 
 
 def formulas_in(sheet_xml: bytes) -> dict[str, str]:
@@ -116,6 +117,9 @@ class Book:
             raise UnreadableFile(f"工作簿已损坏，无法解压（{e}）；请重新保存后提交") from None
         self._check_zip(infos)
         self._inflate(zf, infos)
+        # calamine gets the members as inflated and checked here, never the original: a header that lies about a
+        # member's size cannot make it inflate more than was bounded above
+        self.data = _repack(self.members)
         if b"opendocument.spreadsheet" in self.members.get("mimetype", b""):
             self.kind = "ods"
         elif "xl/workbook.xml" not in self.members:
@@ -146,7 +150,9 @@ class Book:
                 continue
             try:
                 with zf.open(info) as f:
-                    member = f.read(budget + 1)
+                    # never ask for more than the header declares: zipfile inflates as much as is asked for
+                    # before it cuts the result to the declared size
+                    member = f.read(min(budget, info.file_size) + 1)
             except NotImplementedError:
                 raise UnreadableFile(f"部件 {info.filename} 使用了不支持的压缩方式") from None
             except RuntimeError:  # zipfile's word for an encrypted member
@@ -156,7 +162,8 @@ class Book:
             budget -= len(member)
             if budget < 0:
                 raise UnreadableFile(f"工作簿解压后超过上限 {self.limits.max_unzipped_mb} MB，已拒绝读取")
-            if info.filename.endswith((".xml", ".rels")) and any(d in member[:8192] for d in _DTD):
+            # anywhere in any member: a comment can push a DTD far down, and a sheet part may have any name
+            if _DTD.search(member):
                 raise UnreadableFile(f"部件 {info.filename} 含有 DTD 声明（可能借此展开实体或读取本机文件），已拒绝读取")
             self.members[info.filename] = member
 
@@ -215,7 +222,7 @@ class Book:
         try:
             rows = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as e:
-            raise UnreadableFile(f"无法读取工作表“{sheet}”：{e}") from None
+            raise UnreadableFile(f"工作簿已损坏，无法读取工作表“{sheet}”（{e}）；请重新保存后提交") from None
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
                 if v != "" and v is not None:
@@ -227,6 +234,14 @@ class Book:
             for ref, formula in formulas_in(member).items():
                 out[ref] = Content(out.get(ref, Content(None)).value, formula)
         return out
+
+
+def _repack(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
 
 
 def _number(text: str):
