@@ -58,3 +58,45 @@ def write_zip(path: Path, members: list[Member]) -> Path:
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(out), 0)
     path.write_bytes(bytes(out + central + end))
     return path
+
+
+def replaced(members: list[Member], name: str, data: bytes | Member) -> list[Member]:
+    """The members with one replaced (or added at the end)."""
+    new = data if isinstance(data, Member) else member(name, data)
+    out = [new if m.name == name else m for m in members]
+    return out if any(m.name == name for m in members) else out + [new]
+
+
+def read_member(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(name)
+
+
+def sheet_part(path: Path, sheet: str) -> str:
+    """The zip member that holds a sheet, through workbook.xml and its relationships."""
+    import re
+
+    wb = read_member(path, "xl/workbook.xml").decode()
+    rels = read_member(path, "xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="([^"]+)"', wb).group(1)
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or \
+        re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    t = target.group(1)
+    return t.lstrip("/") if t.startswith("/") else "xl/" + t
+
+
+def with_dtd(xml: bytes, dtd: bytes) -> bytes:
+    """The XML part with a document type declaration after its XML declaration."""
+    if xml.startswith(b"<?xml"):
+        end = xml.index(b"?>") + 2
+        return xml[:end] + dtd + xml[end:]
+    return dtd + xml
+
+
+BILLION_LAUGHS = (b'<!DOCTYPE sst [<!ENTITY lol "lol">'
+                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                             for i in range(1, 10)) + b"]>")
+
+
+def external_entity(target: str, root: str) -> bytes:
+    return b'<!DOCTYPE %s [<!ENTITY xxe SYSTEM "file://%s">]>' % (root.encode(), target.encode())

@@ -317,7 +317,8 @@ def test_libreoffice_saved_return_keeps_identity_and_values(lo_batch):
     assert ident.verify(filing.identity, KEY) is None  # the signature still proves who issued it
     assert filing.values == values
     assert filing.narrative == narrative
-    assert check(filing) == []
+    assert check(filing, narrative=False) == []  # the numbers; the short test narrative may draw S04–S06 warnings
+    assert not [f for f in check(filing) if f.severity == "error"]
     # both stamps survive: the very hidden sheet (read above) and the custom document properties
     custom = Book(converted).custom
     assert {f: custom.get(f"nianbao_{f}") for f in ident.SIGNED} == {f: identity[f] for f in ident.SIGNED}

@@ -17,7 +17,8 @@ from nianbao.xlsx_template import build_workbook
 
 IDENTITY = {"unit": "示例区教育局", "unit_code": "11130300MB0000001X", "year": 2023}
 NARRATIVE = {
-    "overview": "2023年，本局认真贯彻《中华人民共和国政府信息公开条例》。\n主动公开、依申请公开工作有序开展。",
+    "overview": "2023年，本局认真贯彻《中华人民共和国政府信息公开条例》。\n主动公开、依申请公开工作有序开展，"
+                "加强政府信息管理和平台建设，强化监督保障。",
     "problems": "存在的主要问题：公开内容不够全面。\n改进措施：加强培训。",
     "other": "本年度未收取信息处理费。",
 }

@@ -2,10 +2,11 @@
 The input file is never touched; the copy is written atomically into the output folder."""
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
-from .atomic import atomic_path
+from .atomic import write_bytes
 
 _CELL = re.compile(r"^(?P<sheet>[^!]+)!(?P<ref>[A-Z]{1,3}[0-9]+)")
 
@@ -23,10 +24,12 @@ def annotate(source, findings: list[dict], outdir, filing=None, name: str | None
 
     source = Path(source)
     if source.suffix.lower() in (".xlsx", ".xlsm"):
-        wb = openpyxl.load_workbook(source, keep_vba=False, rich_text=False)
-    else:
-        import io
+        from .xlsx_read import Book
 
+        # opened from the members as the reader bounded and checked them, never through the file's own zip
+        # headers: zipfile inflates a member whose header understates its size in full before cutting it
+        wb = openpyxl.load_workbook(io.BytesIO(Book(source).data), keep_vba=False, rich_text=False)
+    else:
         from .xlsx_template import build_workbook
         from .xlsx_read import read
 
@@ -67,7 +70,8 @@ def annotate(source, findings: list[dict], outdir, filing=None, name: str | None
     ws.column_dimensions["C"].width = 30
     ws.column_dimensions["D"].width = 100
     wb.active = 0
-    target = Path(outdir) / (name or annotated_name(source))
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
-    return target
+    # saved in memory, then written atomically: openpyxl leaves its zip open when a save to disk fails (a full
+    # disk), and the zip's clean-up then fails again at exit with a traceback
+    buf = io.BytesIO()
+    wb.save(buf)
+    return write_bytes(Path(outdir) / (name or annotated_name(source)), buf.getvalue())

@@ -169,15 +169,41 @@ def check_repetition(filing: Filing, previous: Filing) -> list[Finding]:
     return out
 
 
-def check(filing: Filing, previous: Filing | None = None) -> list[Finding]:
-    """All findings for one filing: what reading found, then cells, identities, year, advice, cross-year."""
+def damaged_sheets(filing: Filing) -> set[str]:
+    """Table sheets whose labels are not where the layout puts them (S02): their numbers sit in the wrong cells, so
+    checking them would bury the one finding that matters under dozens that follow from it."""
+    out = set()
+    for f in filing.findings:
+        if f.rule == "S02":
+            for place in f.cells:
+                out.add(place.split("!")[0])
+    return out & {t.sheet for t in filing.fmt.tables.values()}
+
+
+def check_text(filing: Filing, always: bool = False) -> list[Finding]:
+    """The narrative rules (S01, S04–S07) and numbers quoted in the narrative (S08), when there is a narrative."""
+    if not always and not any((filing.narrative or {}).values()):
+        return []
+    from .narrative_checks import check_narrative
+    from .narrative_numbers import check_numbers_in_text
+
+    return check_narrative(filing, filing.identity.get("title")) + check_numbers_in_text(filing)
+
+
+def check(filing: Filing, previous: Filing | None = None, narrative: bool | None = None) -> list[Finding]:
+    """All findings for one filing: what reading found, then cells, identities, year, advice, cross-year, and the
+    narrative's rules — when it has a narrative (`narrative=True`: always, as for a report)."""
     findings = list(filing.findings)
-    findings += check_cells(filing)
-    findings += check_sums(filing, previous)
+    damaged = damaged_sheets(filing)
+    numbers = [f for f in check_cells(filing) + check_sums(filing, previous)
+               if not damaged or not any(c.split("!")[0] in damaged for c in f.cells)]
+    findings += numbers
     findings += check_year(filing)
     findings += check_advice(filing)
     if previous is not None:
         findings += check_repetition(filing, previous)
+    if narrative is not False:
+        findings += check_text(filing, always=bool(narrative))
     return findings
 
 

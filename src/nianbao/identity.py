@@ -1,7 +1,7 @@
 """Who a workbook is for, and proof that this office issued it.
 
 The identity is stamped into a very hidden sheet of the template (cell values survive a save by Excel, WPS and
-LibreOffice; tests/test_roundtrip_libreoffice.py proves it for LibreOffice) and signed with HMAC-SHA256 under the
+LibreOffice; tests/test_libreoffice_agreement.py proves it for LibreOffice) and signed with HMAC-SHA256 under the
 office's key, so that check and collect can tell an edited identity, another office's template, another unit or
 another year.
 """

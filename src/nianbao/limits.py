@@ -1,9 +1,16 @@
-"""Bounds on what one input file may cost to read. Each can be changed by an environment variable, e.g.
-NIANBAO_MAX_UNZIPPED_MB=500; README.md lists them."""
+"""Bounds on what one input file may cost to read, and the readers that hold a file to them. Each bound can be
+changed by an environment variable, e.g. NIANBAO_MAX_UNZIPPED_MB=500; README.md lists them."""
 from __future__ import annotations
 
+import io
 import os
+import re
+import zipfile
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UnreadableFile
 
 
 def _env(name: str, default: int) -> int:
@@ -31,3 +38,83 @@ class Limits:
 
 
 LIMITS = Limits()
+
+
+# ------------------------------------------------------------------------------------------ bounded reading
+# a DTD declaration in UTF-8 or UTF-16 (either byte order), in any case: calamine's XML reader takes "<!doctype" too
+DTD = re.compile(b"\\x00?".join(re.escape(bytes([c])) for c in b"<!DOCTYPE"), re.IGNORECASE)
+
+
+def read_bounded(path: Path, limits: Limits = LIMITS, what: str = "文件") -> bytes:
+    """The file's bytes, or UnreadableFile when it is a folder, empty, unreadable or larger than the limit."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise IsADirectoryError
+        if size > limits.max_file_bytes:
+            raise UnreadableFile(f"文件太大（{size / 1048576:.1f} MB，上限 {limits.max_file_mb} MB，"
+                                 "可用环境变量 NIANBAO_MAX_FILE_MB 调整）")
+        with open(path, "rb") as f:
+            data = f.read(limits.max_file_bytes + 1)
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path.name} 是文件夹，不是{what}") from None
+    except OSError as e:
+        raise UnreadableFile(f"无法读取文件：{e.strerror or e}") from None
+    if not data:
+        raise UnreadableFile("文件是空的（0 字节）")
+    if len(data) > limits.max_file_bytes:  # grew while being read
+        raise UnreadableFile(f"文件太大（上限 {limits.max_file_mb} MB）")
+    return data
+
+
+def unzip(data: bytes, limits: Limits = LIMITS, what: str = "工作簿") -> dict[str, bytes]:
+    """Every member of a zip, inflated under the limits; a member carrying a DTD is refused (no entity expansion,
+    no external entities, whatever parser reads it later). Raises UnreadableFile."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise UnreadableFile(f"{what}已损坏，无法解压（{e}）；请重新保存后提交") from None
+    if len(infos) > limits.max_members:
+        raise UnreadableFile(f"{what}包含 {len(infos)} 个部件，超过上限 {limits.max_members}，疑似恶意文件")
+    declared = 0
+    for i in infos:
+        declared += i.file_size
+        if i.file_size > 1 << 20 and i.file_size / max(i.compress_size, 1) > limits.max_ratio:
+            raise UnreadableFile(f"部件 {i.filename} 的压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍），"
+                                 "疑似压缩炸弹，已拒绝读取")
+    if declared > limits.max_unzipped_bytes:
+        raise UnreadableFile(f"{what}解压后 {declared / 1048576:.0f} MB，超过上限 {limits.max_unzipped_mb} MB，已拒绝读取")
+    members, budget = {}, limits.max_unzipped_bytes
+    for info in infos:
+        if info.is_dir():
+            continue
+        try:
+            with zf.open(info) as f:
+                # never more than the header declares: zipfile inflates all it is asked for before cutting the
+                # result to the declared size, so a header that understates a member must not be trusted further
+                member = f.read(min(budget, info.file_size) + 1)
+        except NotImplementedError:
+            raise UnreadableFile(f"部件 {info.filename} 使用了不支持的压缩方式") from None
+        except RuntimeError:  # zipfile's word for an encrypted member
+            raise UnreadableFile(f"{what}的压缩包设置了密码，无法读取；请另存为不加密的文件") from None
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
+            raise UnreadableFile(f"{what}已损坏：部件 {info.filename} 无法解压（{e}）") from None
+        budget -= len(member)
+        if budget < 0:
+            raise UnreadableFile(f"{what}解压后超过上限 {limits.max_unzipped_mb} MB，已拒绝读取")
+        # anywhere in any member: a comment can push a DTD far down, and a part may have any name
+        if DTD.search(member):
+            raise UnreadableFile(f"部件 {info.filename} 含有 DTD 声明（可能借此展开实体或读取本机文件），已拒绝读取")
+        members[info.filename] = member
+    return members
+
+
+def repack(members: dict[str, bytes]) -> bytes:
+    """The members in a fresh uncompressed zip: what a library reads next is exactly what was bounded and checked
+    above, whatever the original headers claimed."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()

@@ -1,16 +1,15 @@
 """Returned workbooks → Filing. Reads what the department typed, never what a formula computed.
 
-.xlsx/.xlsm are read straight from the zip with defusedxml (values, formulas and shared strings of the few sheets we
-need: ~10× faster than a full openpyxl load). .xls and .ods, which a department's office suite may produce, are read
-with python-calamine (values only). Every XML parse forbids DTDs (no entity expansion, no external entities), and the
-zip is checked against the limits in nianbao.limits before anything is inflated.
+Cell values of .xlsx/.xlsm/.xls/.ods come from python-calamine. A zip container is first inflated under the limits
+of nianbao.limits (members carrying a DTD are refused) and calamine reads those checked members, never the file's
+own zip headers; the XML parsed here (workbook.xml, its relationships, the custom properties) goes through defusedxml
+with DTDs, entities and external references forbidden.
 """
 from __future__ import annotations
 
 import io
 import os
 import re
-import zipfile
 from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as SafeET
@@ -19,7 +18,7 @@ from . import identity as ident
 from .errors import UnreadableFile
 from .filing import Filing, Finding
 from .formats import DEFAULT_LAYOUT, ReportFormat, available_layouts, cell_ref, load_format, normalize_label, parse_cell
-from .limits import LIMITS, Limits
+from .limits import LIMITS, Limits, read_bounded, repack, unzip
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -36,14 +35,12 @@ def _xml(data: bytes):
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?=[\s>/])")
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _FORMULA_TEXT = re.compile(rb"[^>]*?(?:/>|>([^<]*)<)")
-# a DTD declaration in UTF-8 or UTF-16 (either byte order), in any case: calamine's XML reader takes "<!doctype" too
-_DTD = re.compile(b"\\x00?".join(re.escape(bytes([c])) for c in b"<!DOCTYPE"), re.IGNORECASE)
 
 
 def formulas_in(sheet_xml: bytes) -> dict[str, str]:
     """{cell: formula} of a worksheet part. Values come from calamine, which gives a formula's cached result;
     this finds the cells whose content is a formula, so that no computed value is taken for typed input."""
-    from xml.sax.saxutils import unescape
+    from html import unescape  # XML's five entities and numeric references (openpyxl writes 他 as &#20182;)
 
     out = {}
     for m in _FORMULA.finditer(sheet_xml):
@@ -54,7 +51,7 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
             continue
         t = _FORMULA_TEXT.match(sheet_xml, m.end())
         text = t.group(1) if t and t.group(1) else b""
-        out[cell.group(1).decode()] = unescape(text.decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}) or "（共享公式）"
+        out[cell.group(1).decode()] = unescape(text.decode("utf-8", "replace")) or "（共享公式）"
     return out
 
 
@@ -74,9 +71,9 @@ class Book:
     """The sheets of a workbook file, read on demand.
 
     Cell values of .xlsx/.xlsm/.xls/.ods come from python-calamine (Rust, ~10× faster than parsing the sheet XML
-    in Python). For zip containers every member is first inflated here under the limits and refused if it carries
-    a DTD, so calamine only ever sees bounded, DTD-free XML; the parts this module parses itself (workbook.xml,
-    its relationships, the custom properties) go through defusedxml.
+    in Python). For zip containers every member is first inflated under the limits and refused if it carries
+    a DTD (nianbao.limits.unzip), so calamine only ever sees bounded, DTD-free XML; the parts this module parses
+    itself (workbook.xml, its relationships, the custom properties) go through defusedxml.
     """
 
     def __init__(self, path: Path, limits: Limits = LIMITS):
@@ -87,20 +84,9 @@ class Book:
         self.members: dict[str, bytes] = {}
         self.sheet_paths: dict[str, str] = {}
         self.kind = "xlsx"
-        try:
-            size = path.stat().st_size
-            with open(path, "rb") as f:
-                head = f.read(8)
-                data = head + f.read() if size <= limits.max_file_bytes else b""
-        except IsADirectoryError:
-            raise UnreadableFile(f"{path.name} 是文件夹，不是工作簿") from None
-        except OSError as e:
-            raise UnreadableFile(f"无法读取文件：{e.strerror or e}") from None
-        if size == 0:
-            raise UnreadableFile("文件是空的（0 字节）")
-        if size > limits.max_file_bytes:
-            raise UnreadableFile(f"文件太大（{size / 1048576:.1f} MB，上限 {limits.max_file_mb} MB）")
+        data = read_bounded(path, limits, "工作簿")
         self.data = data
+        head = data[:8]
         if head.startswith(OLE_MAGIC):
             if "EncryptionInfo".encode("utf-16-le") in data:
                 raise UnreadableFile("工作簿设置了打开密码（已加密），无法读取。请在 Excel/WPS 中打开，"
@@ -110,16 +96,10 @@ class Book:
             return
         if not head.startswith(b"PK"):
             raise UnreadableFile("不是 Excel 工作簿（文件内容不是 xlsx/xls/ods 格式，可能是改了扩展名的其他文件）")
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-            infos = zf.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-            raise UnreadableFile(f"工作簿已损坏，无法解压（{e}）；请重新保存后提交") from None
-        self._check_zip(infos)
-        self._inflate(zf, infos)
-        # calamine gets the members as inflated and checked here, never the original: a header that lies about a
-        # member's size cannot make it inflate more than was bounded above
-        self.data = _repack(self.members)
+        self.members = unzip(data, limits)
+        # calamine reads the members as inflated and checked, never the original: a header that lies about a
+        # member's size cannot make it inflate more than was bounded
+        self.data = repack(self.members)
         if b"opendocument.spreadsheet" in self.members.get("mimetype", b""):
             self.kind = "ods"
         elif "xl/workbook.xml" not in self.members:
@@ -127,45 +107,6 @@ class Book:
         else:
             self._read_structure()
         self._open_calamine()
-
-    # -- zip safety
-    def _check_zip(self, infos):
-        lim = self.limits
-        if len(infos) > lim.max_members:
-            raise UnreadableFile(f"工作簿包含 {len(infos)} 个部件，超过上限 {lim.max_members}，疑似恶意文件")
-        total = 0
-        for i in infos:
-            total += i.file_size
-            if i.compress_size and i.file_size / max(i.compress_size, 1) > lim.max_ratio and i.file_size > 1 << 20:
-                raise UnreadableFile(f"部件 {i.filename} 的压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍），"
-                                     "疑似压缩炸弹，已拒绝读取")
-        if total > lim.max_unzipped_bytes:
-            raise UnreadableFile(f"工作簿解压后 {total / 1048576:.0f} MB，超过上限 {lim.max_unzipped_mb} MB，已拒绝读取")
-
-    def _inflate(self, zf: zipfile.ZipFile, infos):
-        """Every member, inflated no further than the limit (zipfile also holds each to its declared size and CRC)."""
-        budget = self.limits.max_unzipped_bytes
-        for info in infos:
-            if info.is_dir():
-                continue
-            try:
-                with zf.open(info) as f:
-                    # never ask for more than the header declares: zipfile inflates as much as is asked for
-                    # before it cuts the result to the declared size
-                    member = f.read(min(budget, info.file_size) + 1)
-            except NotImplementedError:
-                raise UnreadableFile(f"部件 {info.filename} 使用了不支持的压缩方式") from None
-            except RuntimeError:  # zipfile's word for an encrypted member
-                raise UnreadableFile("工作簿的压缩包设置了密码，无法读取；请另存为不加密的工作簿") from None
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-                raise UnreadableFile(f"工作簿已损坏：部件 {info.filename} 无法解压（{e}）") from None
-            budget -= len(member)
-            if budget < 0:
-                raise UnreadableFile(f"工作簿解压后超过上限 {self.limits.max_unzipped_mb} MB，已拒绝读取")
-            # anywhere in any member: a comment can push a DTD far down, and a sheet part may have any name
-            if _DTD.search(member):
-                raise UnreadableFile(f"部件 {info.filename} 含有 DTD 声明（可能借此展开实体或读取本机文件），已拒绝读取")
-            self.members[info.filename] = member
 
     def _member(self, name: str) -> bytes:
         try:
@@ -234,14 +175,6 @@ class Book:
             for ref, formula in formulas_in(member).items():
                 out[ref] = Content(out.get(ref, Content(None)).value, formula)
         return out
-
-
-def _repack(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def _number(text: str):

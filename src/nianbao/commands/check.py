@@ -31,7 +31,8 @@ def print_result(r: dict, out=None):
         click.secho(f"✗ {name}：无法读取 — {r['error']}", fg="red", file=out)
         return
     errors = [f for f in r["findings"] if f["severity"] == "error"]
-    warnings = [f for f in r["findings"] if f["severity"] != "error"]
+    warnings = [f for f in r["findings"] if f["severity"] == "warning"]
+    notes = [f for f in r["findings"] if f["severity"] not in ("error", "warning")]
     who = f"{r['unit'] or '（无单位标识）'} {r['year'] or ''}年度"
     if r["unit_code"]:
         who += f"（{r['unit_code']}）"
@@ -41,8 +42,8 @@ def print_result(r: dict, out=None):
         click.secho(f"✓ {name}：{who}，校验通过，{len(warnings)} 处警告", fg="yellow", file=out)
     else:
         click.secho(f"✓ {name}：{who}，校验通过", fg="green", file=out)
-    for f in errors + warnings:
-        tag = "错误" if f["severity"] == "error" else "警告"
+    for f in errors + warnings + notes:
+        tag = {"error": "错误", "warning": "警告"}.get(f["severity"], "说明")
         cells = "、".join(f.get("cells") or [])
         echo(f"    [{tag} {f['rule']}] {f['message']}" + (f"（{cells}）" if cells and cells not in f["message"] else ""))
 

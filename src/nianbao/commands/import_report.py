@@ -12,14 +12,10 @@ _TAGS = {"error": ("错误", "red"), "warning": ("警告", "yellow"), "info": ("
 
 
 def findings_for(filing) -> list:
-    """Everything found: what the import noticed, the checks, and S08 (unless check() already runs it)."""
+    """Everything found: what the import noticed, and every check on what was printed (narrative included)."""
     from ..checks import check
-    from ..narrative_numbers import check_numbers_in_text
 
-    found = check(filing)
-    if not any(f.rule == "S08" for f in found):
-        found += check_numbers_in_text(filing)
-    return found
+    return check(filing, narrative=True)
 
 
 def as_dict(filing, findings) -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import NianbaoError
+from ..errors import NianbaoError, UnreadableFile
 from ..filing import Filing, Finding
 from ..formats import ReportFormat, load_format
 from . import labels
@@ -46,6 +46,8 @@ def read_document(path: Path) -> Doc:
     module = importlib.import_module(f"{__name__}.{_READERS[suffix]}")
     try:
         return module.read(path)
+    except UnreadableFile as e:  # the limits' words do not name the file
+        raise NianbaoError(f"{path.name}：{e.message}", 2) from None
     except NianbaoError:
         raise
     except OSError as e:

@@ -1,10 +1,12 @@
 """A Word report (.docx): paragraphs and tables in body order; a vertically merged cell is read once."""
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
 from ..errors import NianbaoError
+from ..limits import read_bounded, repack, unzip
 from .document import Doc, DocBuilder
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -20,10 +22,13 @@ def _paragraph_text(p) -> str:
 def read(path: Path) -> Doc:
     import docx
 
-    if not zipfile.is_zipfile(path):
+    data = read_bounded(path, what="Word 文档")
+    if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise NianbaoError(f"{path.name} 不是 .docx 文件（旧版 .doc 请先另存为 .docx）", 2)
+    # python-docx reads the members as bounded and checked (no DTD), never through the file's own zip headers
+    members = repack(unzip(data, what="Word 文档"))
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(members))
     except Exception as e:  # a damaged or foreign zip
         raise NianbaoError(f"{path.name} 无法作为 Word 文档读取：{e}", 2) from None
     b = DocBuilder("docx")

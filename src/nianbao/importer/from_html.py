@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from ..errors import NianbaoError
+from ..limits import read_bounded
 from .document import Doc, DocBuilder
 
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
@@ -43,7 +44,7 @@ def _cell_text(td) -> str:
 def read(path: Path) -> Doc:
     import lxml.html
 
-    data = path.read_bytes()
+    data = read_bounded(path, what="网页")
     if not data.strip():
         raise NianbaoError(f"{path.name} 是空文件", 2)
     try:

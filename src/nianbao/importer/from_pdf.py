@@ -2,9 +2,11 @@
 them line by line; page numbers are dropped. A PDF without text (a scan) cannot be read."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from ..errors import NianbaoError
+from ..limits import read_bounded
 from .document import Doc, DocBuilder, is_page_furniture
 
 
@@ -19,8 +21,9 @@ def read(path: Path) -> Doc:
     b = DocBuilder("pdf")
     b.wrapped = True
     chars = 0
+    data = read_bounded(path, what="PDF 文件")
     try:
-        pdf = pdfplumber.open(str(path))
+        pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # pdfminer raises many kinds for damaged or encrypted files
         raise NianbaoError(f"{path.name} 无法作为 PDF 读取：{e}", 2) from None
     with pdf:

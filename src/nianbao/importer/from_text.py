@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ..errors import NianbaoError
+from ..limits import read_bounded
 from .document import Doc, DocBuilder, is_page_furniture
 
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -26,7 +27,7 @@ def decode(data: bytes, path: Path) -> str:
 
 
 def read(path: Path) -> Doc:
-    text = decode(path.read_bytes(), path).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = decode(read_bounded(path, what="文本文件"), path).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     markdown = path.suffix.lower() in (".md", ".markdown")
     b = DocBuilder("markdown" if markdown else "text")
     lines = text.split("\n")

@@ -132,11 +132,12 @@ def report_filename(filing, ext: str) -> str:
 def review(filing, narrative: dict | None = None, title: str | None = None) -> list:
     """The findings that decide whether the report may be published: the filing's checks and the narrative's."""
     from ..checks import check
-    from ..narrative_checks import check_narrative
 
     if narrative is not None:
         filing = replace(filing, narrative=dict(narrative))
-    return check(filing) + check_narrative(filing, title)
+    if title:
+        filing = replace(filing, identity={**filing.identity, "title": title})
+    return check(filing, narrative=True)
 
 
 def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = False,
