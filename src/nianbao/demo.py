@@ -39,9 +39,10 @@ def main(argv=None):
         ["check", str(samples / "returns"), "--annotate", str(out / "2-批注"), *key], ok_codes=(0, 1))
     run("3. 校验并生成山海关区发展和改革局 2021 年度报告（Word、HTML、Markdown）",
         ["report", str(seed), "-o", str(out / "3-报告")])
-    run("4. 收集返回表：登记、退回、区级汇总", ["collect", str(samples / "returns"), "--roster",
-                                       str(samples / "roster.csv"), "--year", "2025", "-o", str(out / "4-收集"), *key],
-        ok_codes=(0, 1))
+    district = samples / "narratives" / "示例区-2025.md"
+    run("4. 收集返回表：登记、退回、区级汇总和全区报告", [
+        "collect", str(samples / "returns"), "--roster", str(samples / "roster.csv"), "--year", "2025",
+        "-o", str(out / "4-收集"), "--district", "示例区", "--narrative", str(district), *key], ok_codes=(0, 1))
     report_md = next((out / "3-报告").glob("*.md"))
     run("5. 把已发布的年度报告读回为数据并校验", ["import", str(report_md), "-o", str(out / "5-导入.json")])
     print(f"\n演示完成。输出都在 {out.resolve()}：")
