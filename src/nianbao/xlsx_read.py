@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from defusedxml import ElementTree as SafeET
 
 from . import identity as ident
-from .errors import UnreadableFile
+from .errors import NianbaoError, UnreadableFile
 from .filing import Filing, Finding
 from .formats import DEFAULT_LAYOUT, ReportFormat, available_layouts, cell_ref, load_format, normalize_label, parse_cell
 from .limits import LIMITS, Limits, read_bounded, repack, unzip
@@ -219,9 +219,15 @@ def _label_score(book: Book, fmt: ReportFormat) -> int:
 
 
 def detect_format(book: Book, identity: dict) -> tuple[ReportFormat, list[str]]:
+    stamped = identity.get("layout")
+    if stamped and re.fullmatch(r"[0-9a-z-]{1,40}", stamped):
+        try:
+            fmt = load_format(stamped)
+            if not fmt.import_only:
+                return fmt, [f"模板身份标识：{stamped} 版"]
+        except NianbaoError:
+            pass  # an unknown stamped layout: recognise the tables by their labels
     layouts = available_layouts(include_import_only=False)
-    if identity.get("layout") in layouts:
-        return load_format(identity["layout"]), [f"模板身份标识：{identity['layout']} 版"]
     scores = {l: _label_score(book, load_format(l)) for l in layouts}
     best = max(scores, key=scores.get)
     if scores[best] == 0:
