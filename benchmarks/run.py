@@ -489,10 +489,33 @@ def machine() -> dict:
             "python": platform.python_version(), "platform": platform.platform(), "loadavg": os.getloadavg()}
 
 
+def source_state() -> dict:
+    """Which code was measured: the commit, the uncommitted source files, and a digest of src/ (compared at the end
+    of the run: on a tree others are editing, a run that straddles an edit is flagged)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted((REPO / "src").rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".toml"):
+            h.update(str(p.relative_to(REPO)).encode() + p.read_bytes())
+    for p in sorted((REPO / "workbook_templates").glob("*.toml")):
+        h.update(p.read_bytes())
+    git = lambda *a: subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    return {"commit": git("rev-parse", "--short", "HEAD") if shutil.which("git") else "",
+            "uncommitted": git("status", "--porcelain", "--", "src", "workbook_templates").splitlines()
+            if shutil.which("git") else [], "src_digest": h.hexdigest()[:16]}
+
+
 def table(data: dict) -> str:
     """The Markdown table for benchmarks/README.md."""
     res, rat = data["measurements"], data["ratios"]
-    lines = ["| measurement | items | median s | per item ms | × faster than openpyxl (1 / 2 proc) | "
+    m, c, prm = data["machine"], data.get("code", {}), data["params"]
+    head = (f"N = {prm['n']}, median of {prm['runs']} round(s); commit {c.get('commit', '?')}"
+            + (f" + {len(c['uncommitted'])} uncommitted source file(s)" if c.get("uncommitted") else "")
+            + (" (src/ CHANGED during the run)" if c.get("changed_during_run") else "")
+            + f"; {m['nproc']} cores, {m['cpu']}; load average {m['loadavg'][0]:.1f} before, "
+            + f"{m.get('loadavg_after', [0])[0]:.1f} after")
+    lines = [head, "", "| measurement | items | median s | per item ms | × faster than openpyxl (1 / 2 proc) | "
              "× floor (1 / 2 proc) | peak tree RSS / PSS MB |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name, r in res.items():
         q = rat.get(name, {})
@@ -536,6 +559,7 @@ def main(argv=None) -> int:
     data = {"started": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
             "params": {"n": n, "runs": runs, "reports": n_reports, "quick": a.quick, "year": YEAR,
                        "only": sorted(only)}}
+    data["code"] = source_state()
     workdir = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     try:
         print(f"set-up: {n} filled, stamped returns in {workdir} …", flush=True)
@@ -563,6 +587,10 @@ def main(argv=None) -> int:
         data["ratios"] = ratios(data["measurements"])
         data["targets"] = targets(data["measurements"], n)
         data["machine"]["loadavg_after"] = os.getloadavg()
+        data["code"]["changed_during_run"] = source_state()["src_digest"] != data["code"]["src_digest"]
+        if data["code"]["changed_during_run"]:
+            print("WARNING: src/ changed while the benchmark ran; the timings mix two versions of the code",
+                  file=sys.stderr)
     finally:
         if a.keep:
             print(f"work folder kept: {workdir}")

@@ -23,9 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import run_cli, write_return
-from hostile_corpus import (BILLION_LAUGHS, Member, external_entity, member, members_of, read_member, repeated,
+from hostile_corpus import (BILLION_LAUGHS, Member, external_entity, members_of, read_member, repeated,
                             replaced, sheet_part, with_dtd, write_zip)
-from nianbao.errors import NianbaoError, UnreadableFile
+from nianbao.errors import UnreadableFile
 from nianbao.formats import load_format
 from nianbao.limits import LIMITS, Limits
 from nianbao.review import review_file
@@ -85,7 +85,7 @@ def build_unreadable(valid, folder: Path, secret: Path) -> dict[str, list[str]]:
     # not a workbook
     put("空文件.xlsx", b"", "空")
     put("截断.xlsx", data[: len(data) // 2], "损坏")
-    put("随机字节.xlsx", bytes(zlib.crc32(bytes([i])) & 0xFF for i in range(4096)), "不是 Excel 工作簿")
+    put("随机字节.xlsx", bytes(zlib.crc32(i.to_bytes(2, "big")) & 0xFF for i in range(4096)), "不是 Excel 工作簿")
     put("表格.xlsx", "单位,数量\n教育局,3\n".encode("utf-8"), "不是 Excel 工作簿")
     (folder / "文件夹.xlsx").mkdir()
     (folder / "文件夹.xlsx" / "里面.txt").write_text("x")
@@ -130,8 +130,8 @@ def build_unreadable(valid, folder: Path, secret: Path) -> dict[str, list[str]]:
     utf16 = with_dtd(xml.replace(b'encoding="UTF-8"', b'encoding="UTF-16"'), BILLION_LAUGHS)
     put("DTD-UTF16.xlsx", replaced(ms, "xl/sharedStrings.xml", b"\xff\xfe" + utf16.decode().encode("utf-16-le")),
         "DTD")
-    put("DTD小写.xlsx", replaced(ms, "xl/sharedStrings.xml", with_dtd(xml, BILLION_LAUGHS.replace(b"DOCTYPE", b"doctype"))),
-        "DTD")
+    lower = with_dtd(xml, BILLION_LAUGHS.replace(b"DOCTYPE", b"doctype"))
+    put("DTD小写.xlsx", replaced(ms, "xl/sharedStrings.xml", lower), "DTD")
     put("DTD在附件.xlsx", replaced(ms, "xl/media/image9.bin", b"\x00" * 100 + external_entity("/etc/passwd", "x")), "DTD")
     return cases
 
@@ -320,6 +320,35 @@ def test_xls_and_ods_are_read(converted, valid, suffix):
     assert filing.container == suffix
     assert filing.values == {k: v for k, v in valid[1].items()}
     assert review_file(path)["unit"] == "测试区教育局"
+
+
+@pytest.mark.libreoffice
+def test_xls_with_a_password_to_open_says_so_and_how_to_save_it(converted, tmp_path):
+    """An .xls whose globals carry a FILEPASS record (what a password to open writes), made from LibreOffice's .xls
+    by turning a record of the same length into one: the OLE stream keeps its size."""
+    import struct
+
+    import olefile
+
+    path = tmp_path / "加密.xls"
+    shutil.copy(converted / "valid.xls", path)
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+        pos = 0
+        while pos < len(stream):
+            rid, size = struct.unpack_from("<HH", stream, pos)
+            if rid == 0x005C:  # WRITEACCESS becomes FILEPASS (RC4)
+                stream[pos:pos + 6] = struct.pack("<HHH", 0x002F, size, 1)
+                break
+            pos += 4 + size
+        else:
+            pytest.fail("no WRITEACCESS record in LibreOffice's .xls")
+        ole.write_stream("Workbook", bytes(stream))
+    r = run_cli("check", path)
+    no_traceback(r)
+    assert r.returncode == 2
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("✗ 加密.xls：无法读取"))
+    assert "密码" in line and "另存为" in line
 
 
 def test_xlsm_with_macros_is_read_never_run_and_its_annotated_copy_carries_no_macro(valid, tmp_path):

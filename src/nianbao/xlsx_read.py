@@ -151,7 +151,10 @@ class Book:
             self._cal = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             self.sheets = list(self._cal.sheet_names)
         except Exception as e:
-            raise UnreadableFile(f"无法读取{'加密或损坏的' if self.kind == 'xls' else ''}工作簿：{e}") from None
+            if self.kind == "xls":  # calamine cannot tell a damaged .xls from one with a password to open
+                raise UnreadableFile(f"无法读取 .xls 工作簿（{e}）：文件已损坏，或设置了打开密码（已加密）。请在 Excel/WPS "
+                                     "中打开，清除密码后另存为 .xlsx，再重新提交") from None
+            raise UnreadableFile(f"无法读取工作簿：{e}") from None
 
     def cells(self, sheet: str) -> dict[str, Content]:
         if sheet not in self._cache:
