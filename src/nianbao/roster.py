@@ -29,15 +29,20 @@ class Unit:
 def _rows(path: Path) -> list[list[str]]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        from python_calamine import CalamineWorkbook
+        from .formats import parse_cell
+        from .xlsx_read import Book  # the same bounded, DTD-refusing reading as a return
 
         try:
-            wb = CalamineWorkbook.from_path(str(path))
-            rows = wb.get_sheet_by_index(0).to_python()
-        except Exception as e:
-            raise NianbaoError(f"名单文件 {path.name} 无法读取：{e}") from None
-        return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                 for v in r] for r in rows]
+            book = Book(path)
+            cells = book.cells(book.sheets[0])
+        except NianbaoError as e:
+            raise NianbaoError(f"名单文件 {path.name} 无法读取：{e.message}") from None
+        grid: dict[int, dict[int, str]] = {}
+        for ref, c in cells.items():
+            r, col = parse_cell(ref)
+            grid.setdefault(r, {})[col] = "" if c.value is None else str(c.value)
+        width = 1 + max((max(row) for row in grid.values()), default=0)
+        return [[grid.get(r, {}).get(c, "") for c in range(width)] for r in range(1 + max(grid, default=-1))]
     try:
         data = path.read_bytes()
     except OSError as e:

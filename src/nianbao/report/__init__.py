@@ -125,8 +125,9 @@ class ReportRefused(NianbaoError):
 
 
 def report_filename(filing, ext: str) -> str:
-    title = filing.fmt.report_title(filing.unit, filing.year)
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", title) + ext
+    from ..safe_text import safe_filename
+
+    return safe_filename(filing.fmt.report_title(filing.unit, filing.year)) + ext
 
 
 def review(filing, narrative: dict | None = None, title: str | None = None) -> list:
