@@ -406,16 +406,22 @@ def _register(collected) -> list[dict]:
 
 def test_save_time_from_the_file_else_its_modification_time(tmp_path):
     from nianbao.collect import saved_time
+    from nianbao.xlsx_read import read
 
+    # a real return whose document properties say when it was saved: the reader hands them on
     stamped = tmp_path / "a.xlsx"
-    with zipfile.ZipFile(stamped, "w") as z:
-        z.writestr("docProps/core.xml", '<cp:coreProperties xmlns:dcterms="http://purl.org/dc/terms/">'
-                   '<dcterms:modified xsi:type="dcterms:W3CDTF">2026-01-09T08:30:00+08:00</dcterms:modified>'
-                   '</cp:coreProperties>')
+    build = build_workbook(load_format("2021"), {"unit": "测试区教育局", "unit_code": "U1", "year": 2025},
+                           values=random_valid_values(load_format("2021"), random.Random(1)))
+    with zipfile.ZipFile(io.BytesIO(build)) as src, zipfile.ZipFile(stamped, "w") as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2026-01-09T08:30:00+08:00<",
+                              data)
+            z.writestr(info, data)
     os.utime(stamped, (0, 0))
-    assert saved_time(stamped) == ("2026-01-09T00:30:00Z", "core")
+    assert saved_time(stamped, read(stamped).properties) == ("2026-01-09T00:30:00Z", "core")
     bare = tmp_path / "b.xlsx"
-    with zipfile.ZipFile(bare, "w") as z:
-        z.writestr("xl/workbook.xml", "<workbook/>")
+    bare.write_bytes(b"")
     os.utime(bare, (1_767_225_600, 1_767_225_600))
     assert saved_time(bare) == ("2026-01-01T00:00:00Z", "mtime")

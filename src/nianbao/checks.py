@@ -30,10 +30,15 @@ def check_cells(filing: Filing) -> list[Finding]:
     # a cell rule the reader already applied (a formula in an input cell) is not reported a second time
     done = {k for f in filing.findings if f.rule in ("C01", "C02", "C03") for k in f.keys}
     out = []
+    limit = fmt.count_limit
     for key, p in filing.parsed().items():
         if key in done:
             continue
         cell = fmt.cells[key]
+        if p.problem is None and not p.note and (
+                (cell.type != "decimal" and -limit <= p.value <= limit) or (cell.type == "decimal" and p.value < 10000
+                                                                           and p.value.__class__ is int)):
+            continue  # the usual case, decided before any message is built
         raw = filing.raw.get(key)
         where = f"{filing.place(key)}（{cell.label}）"
         base = dict(rule="", severity="error", message="", keys=[key], cells=[filing.place(key)], actual=raw)

@@ -61,12 +61,17 @@ def parse_range(ref: str) -> tuple[int, int, int, int]:
     return r1, c1, r2, c2
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred labels, read again in every return
+def _normalize(text: str) -> str:
+    s = re.sub(r"\s+", "", text)
+    return s.replace("(", "（").replace(")", "）").replace('"', "”")
+
+
 def normalize_label(text) -> str:
     """Labels compare without white space and line breaks, and with half-width brackets made full-width."""
     if text is None:
         return ""
-    s = re.sub(r"\s+", "", str(text))
-    return s.replace("(", "（").replace(")", "）").replace('"', "”")
+    return _normalize(text if isinstance(text, str) else str(text))
 
 
 class _Blank(dict):

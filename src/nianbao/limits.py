@@ -67,11 +67,13 @@ def read_bounded(path: Path, limits: Limits = LIMITS, what: str = "文件") -> b
     return data
 
 
-def unzip(data: bytes, limits: Limits = LIMITS, what: str = "工作簿") -> dict[str, bytes]:
-    """Every member of a zip, inflated under the limits; a member carrying a DTD is refused (no entity expansion,
-    no external entities, whatever parser reads it later). Raises UnreadableFile."""
+def unzip(data, limits: Limits = LIMITS, what: str = "工作簿", want=None) -> dict[str, bytes]:
+    """Every member of a zip (or those `want(name)` accepts), inflated under the limits; a member carrying a DTD is
+    refused (no entity expansion, no external entities, whatever parser reads it later). `data`: the bytes, or a
+    ZipFile already opened on them (to inflate in two steps without reading the directory twice).
+    Raises UnreadableFile."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = data if isinstance(data, zipfile.ZipFile) else zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
         raise UnreadableFile(f"{what}已损坏，无法解压（{e}）；请重新保存后提交") from None
@@ -87,7 +89,7 @@ def unzip(data: bytes, limits: Limits = LIMITS, what: str = "工作簿") -> dict
         raise UnreadableFile(f"{what}解压后 {declared / 1048576:.0f} MB，超过上限 {limits.max_unzipped_mb} MB，已拒绝读取")
     members, budget = {}, limits.max_unzipped_bytes
     for info in infos:
-        if info.is_dir():
+        if info.is_dir() or (want is not None and not want(info.filename)):
             continue
         try:
             with zf.open(info) as f:

@@ -52,6 +52,8 @@ def review_file(path, previous=None, key: bytes | None = None, keep_filing: bool
                   template_id=idt.get("template_id"), generated_at=idt.get("generated_at"),
                   explanations=filing.explanations, container=getattr(filing, "container", "xlsx"))
     if keep_filing:
+        result["sha256"] = filing.sha256
+        result["properties"] = filing.properties
         result["values"] = filing.values
         result["raw"] = {k: v for k, v in filing.raw.items()}
     return result
@@ -115,4 +117,5 @@ def _work(args):
 
 def review_many(paths, previous=None, key=None, keep_filing=False, workers: int | None = None):
     """Verdicts for many files, in the order of `paths`."""
+    from . import checks, xlsx_read  # noqa: F401  imported once here, inherited by forked workers
     yield from parallel_map(_work, [(p, previous, key, keep_filing) for p in paths], workers=workers)

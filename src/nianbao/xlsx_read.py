@@ -7,9 +7,12 @@ with DTDs, entities and external references forbidden.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import os
 import re
+import zipfile
 from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as SafeET
@@ -17,7 +20,8 @@ from defusedxml import ElementTree as SafeET
 from . import identity as ident
 from .errors import NianbaoError, UnreadableFile
 from .filing import Filing, Finding
-from .formats import DEFAULT_LAYOUT, ReportFormat, available_layouts, cell_ref, load_format, normalize_label, parse_cell
+from .formats import (DEFAULT_LAYOUT, ReportFormat, available_layouts, col_letters, load_format, normalize_label,
+                      parse_cell)
 from .limits import LIMITS, Limits, read_bounded, repack, unzip
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -43,6 +47,8 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
     from html import unescape  # XML's five entities and numeric references (openpyxl writes 他 as &#20182;)
 
     out = {}
+    if b"<f" not in sheet_xml and b":f" not in sheet_xml:
+        return out
     for m in _FORMULA.finditer(sheet_xml):
         cell = None
         for cell in _CELL_START.finditer(sheet_xml, max(0, m.start() - 400), m.start()):
@@ -53,6 +59,11 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
         text = t.group(1) if t and t.group(1) else b""
         out[cell.group(1).decode()] = unescape(text.decode("utf-8", "replace")) or "（共享公式）"
     return out
+
+
+_SHEET_PARTS = ("xl/worksheets/", "xl/chartsheets/", "xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/")
+# the template's sheets that reading a return never needs (the same names in every layout)
+_NEVER_READ = tuple(load_format(DEFAULT_LAYOUT).workbook[k] for k in ("instructions", "flags"))
 
 
 class Content(tuple):
@@ -86,6 +97,7 @@ class Book:
         self.kind = "xlsx"
         data = read_bounded(path, limits, "工作簿")
         self.data = data
+        self.sha256 = hashlib.sha256(data).hexdigest()  # of the file as received, for the register
         head = data[:8]
         if head.startswith(OLE_MAGIC):
             if "EncryptionInfo".encode("utf-16-le") in data:
@@ -96,16 +108,25 @@ class Book:
             return
         if not head.startswith(b"PK"):
             raise UnreadableFile("不是 Excel 工作簿（文件内容不是 xlsx/xls/ods 格式，可能是改了扩展名的其他文件）")
-        self.members = unzip(data, limits)
-        # calamine reads the members as inflated and checked, never the original: a header that lies about a
-        # member's size cannot make it inflate more than was bounded
-        self.data = repack(self.members)
+        # the parts that say what is in the workbook first; then only the sheets that may be read: the template's
+        # instructions and its flag sheet are never read, and inflating them would cost a third of the time
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+            raise UnreadableFile(f"工作簿已损坏，无法解压（{e}）；请重新保存后提交") from None
+        self.members = unzip(zf, limits, want=lambda n: not n.startswith(_SHEET_PARTS))
         if b"opendocument.spreadsheet" in self.members.get("mimetype", b""):
             self.kind = "ods"
+            self.members.update(unzip(zf, limits))
         elif "xl/workbook.xml" not in self.members:
             raise UnreadableFile("压缩包中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿")
         else:
             self._read_structure()
+            skip = {self.sheet_paths.get(n) for n in _NEVER_READ}
+            self.members.update(unzip(zf, limits, want=lambda n: n.startswith(_SHEET_PARTS) and n not in skip))
+        # calamine reads the members as inflated and checked, never the original: a header that lies about a
+        # member's size cannot make it inflate more than was bounded
+        self.data = repack(self.members)
         self._open_calamine()
 
     def _member(self, name: str) -> bytes:
@@ -157,27 +178,44 @@ class Book:
             raise UnreadableFile(f"无法读取工作簿：{e}") from None
 
     def cells(self, sheet: str) -> dict[str, Content]:
+        """{"D5": Content(value, formula)} of every non-empty cell: for the table sheets, where labels are compared
+        and formulas matter."""
         if sheet not in self._cache:
             self._cache[sheet] = self._read_sheet(sheet)
         return self._cache[sheet]
 
-    def _read_sheet(self, sheet: str) -> dict[str, Content]:
-        out: dict[str, Content] = {}
+    def rows(self, sheet: str) -> list[list]:
+        """The sheet's values as rows from A1 (calamine's "" for empty): cheaper for the text sheets."""
         try:
-            rows = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as e:
             raise UnreadableFile(f"工作簿已损坏，无法读取工作表“{sheet}”（{e}）；请重新保存后提交") from None
-        for r, row in enumerate(rows):
+
+    def value(self, rows: list[list], ref: str):
+        r, c = parse_cell(ref)
+        v = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+        return None if v == "" else v
+
+    def _read_sheet(self, sheet: str) -> dict[str, Content]:
+        out: dict[str, Content] = {}
+        rows = self.rows(sheet)
+        letters = _letters(max((len(r) for r in rows), default=0))
+        for r, row in enumerate(rows, start=1):
             for c, v in enumerate(row):
                 if v != "" and v is not None:
-                    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+                    if v.__class__ is float and v.is_integer() and abs(v) < 2**53:
                         v = int(v)
-                    out[cell_ref(r, c)] = Content(v)
+                    out[f"{letters[c]}{r}"] = Content(v)
         member = self.members.get(self.sheet_paths.get(sheet, ""))
         if member:
             for ref, formula in formulas_in(member).items():
                 out[ref] = Content(out.get(ref, Content(None)).value, formula)
         return out
+
+
+@functools.lru_cache(maxsize=8)
+def _letters(n: int) -> tuple[str, ...]:
+    return tuple(col_letters(c) for c in range(n))
 
 
 def _number(text: str):
@@ -193,13 +231,12 @@ def read_identity(book: Book, fmt_hint: ReportFormat | None = None) -> dict:
     name = (fmt_hint or load_format(DEFAULT_LAYOUT)).workbook["identity"]
     found = {}
     if name in book.sheets:
-        cells = book.cells(name)
-        if str(cells.get("A1", Content(None)).value or "") == ident.MARKER:
-            for r in range(2, 2 + len(ident.FIELDS) + 5):
-                k = cells.get(f"A{r}")
-                v = cells.get(f"B{r}")
-                if k and k.value in ident.FIELDS:
-                    found[k.value] = "" if v is None or v.value is None else str(v.value)
+        rows = book.rows(name)
+        if rows and rows[0] and rows[0][0] == ident.MARKER:
+            for row in rows[1:2 + len(ident.FIELDS) + 5]:
+                if len(row) >= 2 and row[0] in ident.FIELDS:
+                    v = row[1]
+                    found[row[0]] = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
     if not found and book.custom:
         for f in ident.FIELDS:
             if f"nianbao_{f}" in book.custom:
@@ -321,27 +358,25 @@ def read(path, limits: Limits = LIMITS) -> Filing:
     narrative = {}
     wbk = fmt.workbook
     if wbk["narrative"] in book.sheets:
-        cells = book.cells(wbk["narrative"])
+        rows = book.rows(wbk["narrative"])
         for s in fmt.narrative_sections:
-            c = cells.get(s.input_at.split(":")[0]) if s.input_at else None
-            if c is not None and c.value not in (None, ""):
-                narrative[s.id] = str(c.value).replace("\r\n", "\n").strip()
+            v = book.value(rows, s.input_at.split(":")[0]) if s.input_at else None
+            if v is not None:
+                narrative[s.id] = str(v).replace("\r\n", "\n").strip()
     explanations = {}
     if wbk["results"] in book.sheets:
-        cells = book.cells(wbk["results"])
-        rows = {}
-        for ref, c in cells.items():
-            r, col = parse_cell(ref)
-            rows.setdefault(r, {})[col] = c.value
-        for r in sorted(rows):
-            rid, text = rows[r].get(0), rows[r].get(5)
-            if isinstance(rid, str) and text not in (None, "") and r >= 2:
-                for one in rid.split("/"):
+        # the 说明 column (F) beside each rule id (A), below the title and header rows
+        for row in book.rows(wbk["results"])[2:]:
+            if len(row) > 5 and row[5] not in ("", None) and isinstance(row[0], str):
+                for one in row[0].split("/"):
                     if one in fmt.rules:
-                        explanations[one] = (explanations.get(one, "") + "\n" + str(text)).strip()
+                        explanations[one] = (explanations.get(one, "") + "\n" + str(row[5])).strip()
                         break
     filing = Filing(fmt=fmt, identity=identity, raw=raw, where=where, narrative=narrative,
                     explanations=explanations, source=str(path), origin="return", findings=findings)
     filing.cues = cues
     filing.container = book.kind
+    filing.sha256 = book.sha256
+    # the document properties that carry the save time (collect: the latest return wins)
+    filing.properties = book.members.get("docProps/core.xml") or book.members.get("meta.xml") or b""
     return filing
