@@ -56,23 +56,34 @@ def command(year, unit, unit_code, roster, layout, password, key_file, output):
     issue_roster(fmt, roster, year, Path(output), password, key)
 
 
+def _issue_one(job) -> None:
+    """One unit's template, stamped and signed, written atomically (run in a worker process)."""
+    from ..atomic import write_bytes
+    from ..formats import load_format
+    from ..xlsx_template import build_workbook
+
+    layout, identity, password, key, target = job
+    write_bytes(target, build_workbook(load_format(layout), identity, password=password, key=key))
+
+
 def issue_roster(fmt, roster_path, year, outdir: Path, password, key):
-    from ..atomic import write_bytes, write_text
+    from ..atomic import write_text
+    from ..review import parallel_map
     from ..roster import read_roster
     from ..safe_text import neutral_cell, safe_filename
-    from ..xlsx_template import build_workbook
 
     units = read_roster(roster_path)
     if outdir.exists() and not outdir.is_dir():
         raise NianbaoError(f"{outdir} 已存在且不是文件夹")
-    rows = []
-    with click.progressbar(units, label="生成模板", file=None) if len(units) > 50 else _plain(units) as bar:
-        for u in bar:
-            name = f"{safe_filename(u.code)}-{safe_filename(u.name)}-{year}年报.xlsx"
-            identity = {"unit": u.name, "unit_code": u.code, "year": year}
-            data = build_workbook(fmt, identity, password=password, key=key)
-            write_bytes(outdir / name, data)
-            rows.append([u.code, u.name, u.type, u.contact, name])
+    rows, jobs = [], []
+    for u in units:
+        name = f"{safe_filename(u.code)}-{safe_filename(u.name)}-{year}年报.xlsx"
+        jobs.append((fmt.layout, {"unit": u.name, "unit_code": u.code, "year": year}, password, key, outdir / name))
+        rows.append([u.code, u.name, u.type, u.contact, name])
+    done = parallel_map(_issue_one, jobs)  # a process pool for a long roster: stamping is CPU work
+    with click.progressbar(done, length=len(jobs), label="生成模板") if len(jobs) > 50 else _plain(done) as bar:
+        for _ in bar:
+            pass
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["单位代码", "单位名称", "单位类型", "联系人", "模板文件"])
