@@ -57,38 +57,24 @@ BASELINES = {"openpyxl": ("openpyxl_1proc", "openpyxl_2proc"), "floor": ("floor_
 
 # --------------------------------------------------------------------------------------- baseline scripts
 # Written into the work folder and run as files (not -c) so a process pool works with any start method.
-OPENPYXL = """
-import sys
-from pathlib import Path
-import openpyxl
-
-def load(p):
-    openpyxl.load_workbook(p).close()
-    return 1
-
-if __name__ == "__main__":
-    files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
-    workers = int(sys.argv[2])
-    if workers == 1:
-        n = sum(map(load, files))
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(workers) as pool:
-            n = sum(pool.map(load, files, chunksize=max(1, len(files) // (workers * 8))))
-    print(n)
-"""
-
-FLOOR = """
+# the two baselines, one script: `baseline.py openpyxl|floor FOLDER WORKERS`
+BASELINE = """
 import sys, zipfile
 from pathlib import Path
 
-def load(p):
+def openpyxl_load(p):
+    import openpyxl
+    openpyxl.load_workbook(p).close()
+    return 1
+
+def floor(p):
     with zipfile.ZipFile(p) as z:
         return sum(len(z.read(i)) for i in z.infolist())
 
 if __name__ == "__main__":
-    files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
-    workers = int(sys.argv[2])
+    load = {"openpyxl": openpyxl_load, "floor": floor}[sys.argv[1]]
+    files = sorted(Path(sys.argv[2]).glob("*.xlsx"))
+    workers = int(sys.argv[3])
     if workers == 1:
         n = sum(map(load, files))
     else:
@@ -208,8 +194,7 @@ def set_up(workdir: Path, n: int, distinct: int, workers: int) -> dict:
         jobs, fn = [(i, str(workdir), key.hex()) for i in range(n)], _build_one
     with ProcessPoolExecutor(workers) as pool:
         sizes = list(pool.map(fn, jobs, chunksize=max(1, n // (workers * 16))))
-    (workdir / "base_openpyxl.py").write_text(OPENPYXL, encoding="utf-8")
-    (workdir / "base_floor.py").write_text(FLOOR, encoding="utf-8")
+    (workdir / "baseline.py").write_text(BASELINE, encoding="utf-8")
     (workdir / "report_loop.py").write_text(REPORTS, encoding="utf-8")
     return {"seconds": round(time.perf_counter() - t0, 2), "files": n, "bytes_total": sum(sizes),
             "bytes_mean": round(sum(sizes) / max(n, 1)), "distinct_bodies": distinct if distinct and distinct < n else n}
@@ -403,13 +388,13 @@ def suite(n: int, n_reports: int, runs: int, reports_dir: Path) -> list[Measurem
         Measurement("help", 1, lambda w, t: [*nb, "--help"], repeat=short, what="nianbao --help"),
         Measurement("import_click", 1, lambda w, t: [py, "-c", "import click"], repeat=short,
                     what='python -c "import click"'),
-        Measurement("openpyxl_1proc", n, lambda w, t: [py, "base_openpyxl.py", "returns", "1"],
+        Measurement("openpyxl_1proc", n, lambda w, t: [py, "baseline.py", "openpyxl", "returns", "1"],
                     what=f"baseline: openpyxl.load_workbook of {n} returns, one process"),
-        Measurement("openpyxl_2proc", n, lambda w, t: [py, "base_openpyxl.py", "returns", "2"],
+        Measurement("openpyxl_2proc", n, lambda w, t: [py, "baseline.py", "openpyxl", "returns", "2"],
                     what=f"baseline: openpyxl.load_workbook of {n} returns, 2-process pool"),
-        Measurement("floor_1proc", n, lambda w, t: [py, "base_floor.py", "returns", "1"],
+        Measurement("floor_1proc", n, lambda w, t: [py, "baseline.py", "floor", "returns", "1"],
                     what=f"floor: every zip member of {n} returns read into memory, one process"),
-        Measurement("floor_2proc", n, lambda w, t: [py, "base_floor.py", "returns", "2"],
+        Measurement("floor_2proc", n, lambda w, t: [py, "baseline.py", "floor", "returns", "2"],
                     what=f"floor: every zip member of {n} returns read into memory, 2-process pool"),
     ]
     for p in real_reports(reports_dir):

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from .filing import Filing, Finding
-from .formats import ReportFormat, RuleInstance
+from .formats import RuleInstance
 
 
 def fmt_num(x) -> str:

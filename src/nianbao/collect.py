@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 

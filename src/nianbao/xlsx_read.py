@@ -91,7 +91,6 @@ class Book:
         self.path = path
         self.limits = limits
         self._cache: dict[str, dict[str, Content]] = {}
-        self.custom: dict[str, str] = {}
         self.members: dict[str, bytes] = {}
         self.sheet_paths: dict[str, str] = {}
         self.kind = "xlsx"
@@ -157,13 +156,20 @@ class Book:
             if _local(el.tag) == "sheet":
                 rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
                 self.sheet_paths[el.get("name", "")] = rels.get(rid, "")
+
+
+    @functools.cached_property
+    def custom(self) -> dict[str, str]:
+        """The custom document properties (the identity's second copy; read only when the hidden sheet is gone)."""
+        out = {}
         if "docProps/custom.xml" in self.members:
             try:
                 for prop in self._parse("docProps/custom.xml"):
                     val = next(iter(prop), None)
-                    self.custom[prop.get("name", "")] = (val.text or "") if val is not None else ""
+                    out[prop.get("name", "")] = (val.text or "") if val is not None else ""
             except UnreadableFile:
-                pass  # identity also lives on the hidden sheet
+                pass
+        return out
 
     def _open_calamine(self):
         from python_calamine import CalamineWorkbook
@@ -190,6 +196,18 @@ class Book:
             return self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as e:
             raise UnreadableFile(f"工作簿已损坏，无法读取工作表“{sheet}”（{e}）；请重新保存后提交") from None
+
+    def may_hold(self, sheet: str, column: str, first_row: int = 1) -> bool:
+        """False only when the sheet's XML has no cell with content in the column from first_row down (every such
+        cell an empty <c …/>): then reading the sheet can be skipped. True whenever in doubt."""
+        member = self.members.get(self.sheet_paths.get(sheet, ""))
+        if not member:
+            return True
+        for m in re.finditer(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="' + column.encode() + rb'([0-9]+)"[^>]*?(?<!/)>',
+                             member):
+            if int(m.group(1)) >= first_row:
+                return True
+        return False
 
     def value(self, rows: list[list], ref: str):
         r, c = parse_cell(ref)
@@ -364,7 +382,7 @@ def read(path, limits: Limits = LIMITS) -> Filing:
             if v is not None:
                 narrative[s.id] = str(v).replace("\r\n", "\n").strip()
     explanations = {}
-    if wbk["results"] in book.sheets:
+    if wbk["results"] in book.sheets and book.may_hold(wbk["results"], "F", 3):
         # the 说明 column (F) beside each rule id (A), below the title and header rows
         for row in book.rows(wbk["results"])[2:]:
             if len(row) > 5 and row[5] not in ("", None) and isinstance(row[0], str):

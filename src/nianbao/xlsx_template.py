@@ -19,7 +19,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from . import identity as ident
-from .formats import ReportFormat, RuleInstance, Table, cell_ref, col_letters, parse_cell, parse_range
+from .formats import ReportFormat, RuleInstance, Table, cell_ref, parse_cell, parse_range
 
 STATUS_OK = "校验通过"
 STATUS_BAD = "校验未通过：{n} 处错误"
