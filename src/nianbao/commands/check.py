@@ -91,7 +91,8 @@ def command(paths, as_json, annotate_dir, previous, key_file):
     unreadable = sum(1 for r in results if r.get("error"))
     failed = sum(1 for r in results if not r.get("error") and not r["ok"])
     if as_json:
-        json.dump(results, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        # indented for a few files; compact for a batch (only then does json use its C encoder)
+        json.dump(results, sys.stdout, ensure_ascii=False, default=str, indent=1 if len(results) <= 20 else None)
         sys.stdout.write("\n")
     else:
         click.echo(f"共 {len(results)} 个文件：通过 {len(results) - failed - unreadable}，未通过 {failed}，"

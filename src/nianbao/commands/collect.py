@@ -76,7 +76,7 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
                             reference_docx)
     failed = [r for r in c.records if r.status in ("failed", "missing")]
     if as_json:
-        json.dump(col.to_json(c), sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(col.to_json(c), sys.stdout, ensure_ascii=False, indent=1 if len(c.records) <= 20 else None)
         sys.stdout.write("\n")
     else:
         _print(c, out, outdir)
