@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import operator
 import os
 import re
 import zipfile
@@ -69,13 +70,10 @@ _NEVER_READ = tuple(load_format(DEFAULT_LAYOUT).workbook[k] for k in ("instructi
 class Content(tuple):
     """(value, formula): what a cell holds; formula is None for a typed value."""
 
-    __slots__ = ()
+    __slots__ = ()  # built as Content((value, formula)): tuple's own constructor, no Python-level __new__
 
-    def __new__(cls, value, formula=None):
-        return tuple.__new__(cls, (value, formula))
-
-    value = property(lambda self: self[0])
-    formula = property(lambda self: self[1])
+    value = property(operator.itemgetter(0))
+    formula = property(operator.itemgetter(1))
 
 
 class Book:
@@ -223,11 +221,11 @@ class Book:
                 if v != "" and v is not None:
                     if v.__class__ is float and v.is_integer() and abs(v) < 2**53:
                         v = int(v)
-                    out[f"{letters[c]}{r}"] = Content(v)
+                    out[f"{letters[c]}{r}"] = Content((v, None))
         member = self.members.get(self.sheet_paths.get(sheet, ""))
         if member:
             for ref, formula in formulas_in(member).items():
-                out[ref] = Content(out.get(ref, Content(None)).value, formula)
+                out[ref] = Content((out[ref][0] if ref in out else None, formula))
         return out
 
 
