@@ -26,7 +26,6 @@ from .formats import (DEFAULT_LAYOUT, ReportFormat, available_layouts, col_lette
 from .limits import LIMITS, Limits, read_bounded, repack, unzip
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_NUMERIC = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 
 
 def _local(tag: str) -> str:
@@ -232,13 +231,6 @@ class Book:
 @functools.lru_cache(maxsize=8)
 def _letters(n: int) -> tuple[str, ...]:
     return tuple(col_letters(c) for c in range(n))
-
-
-def _number(text: str):
-    if _NUMERIC.match(text.strip()):
-        f = float(text)
-        return int(f) if f.is_integer() and "." not in text and "e" not in text.lower() else f
-    return text
 
 
 # ------------------------------------------------------------------------------------------ identity and layout
