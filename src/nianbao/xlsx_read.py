@@ -61,6 +61,7 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
     return out
 
 
+_CALAMINE_NEVER_READS = ("docProps/", "customXml/", "xl/theme/", "xl/media/", "xl/printerSettings/", "xl/vbaProject")
 _SHEET_PARTS = ("xl/worksheets/", "xl/chartsheets/", "xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/")
 # the template's sheets that reading a return never needs (the same names in every layout)
 _NEVER_READ = tuple(load_format(DEFAULT_LAYOUT).workbook[k] for k in ("instructions", "flags"))
@@ -121,8 +122,10 @@ class Book:
             skip = {self.sheet_paths.get(n) for n in _NEVER_READ}
             self.members.update(unzip(zf, limits, want=lambda n: n.startswith(_SHEET_PARTS) and n not in skip))
         # calamine reads the members as inflated and checked, never the original: a header that lies about a
-        # member's size cannot make it inflate more than was bounded
-        self.data = repack(self.members)
+        # member's size cannot make it inflate more than was bounded. Of an .xlsx it needs only the workbook parts
+        # and the sheets (no document properties, themes, media).
+        self.data = repack(self.members if self.kind == "ods" else
+                           {n: m for n, m in self.members.items() if not n.startswith(_CALAMINE_NEVER_READS)})
         self._open_calamine()
 
     def _member(self, name: str) -> bytes:
