@@ -91,27 +91,23 @@ def _gongwen_styles(doc):
     pf.widow_control = True
     pf.first_line_indent = Pt(32)  # two characters of 3号
 
-    title = styles["Title"]
-    _reset(title)
-    _fonts(title.element, TITLE_FONT)
-    title.font.size = Pt(22)
-    title.font.bold = False
-    title.font.color.rgb = RGBColor(0, 0, 0)
-    tf = title.paragraph_format
+    def plain_black(name: str, font: str, size: int):
+        st = styles[name]
+        _reset(st)
+        _fonts(st.element, font)
+        st.font.size = Pt(size)
+        st.font.bold = False
+        st.font.color.rgb = RGBColor(0, 0, 0)
+        st.paragraph_format.keep_with_next = True
+        return st, st.paragraph_format
+
+    _, tf = plain_black("Title", TITLE_FONT, 22)  # 2号 方正小标宋简体
     tf.alignment = WD_ALIGN_PARAGRAPH.CENTER
     tf.line_spacing = Pt(36)
     tf.space_after = LINE
-    tf.keep_with_next = True
     tf.first_line_indent = Pt(0)
 
-    h1 = styles["Heading 1"]
-    _reset(h1)
-    _fonts(h1.element, HEADING_FONT)
-    h1.font.size = Pt(16)
-    h1.font.bold = False
-    h1.font.color.rgb = RGBColor(0, 0, 0)
-    hf = h1.paragraph_format
-    hf.keep_with_next = True
+    h1, hf = plain_black("Heading 1", HEADING_FONT, 16)  # 3号 黑体
     hf.line_spacing = LINE
     hf.space_before = hf.space_after = Pt(0)
     hf.first_line_indent = Pt(32)
