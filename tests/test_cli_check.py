@@ -112,3 +112,12 @@ def test_formula_in_an_input_cell_is_not_trusted(tmp_path):
     assert r.returncode == 1
     f = next(f for f in data["findings"] if f["cells"] == ["表四!A5"])
     assert f["rule"] == "C01" and "公式" in f["message"]
+
+
+def test_misused_commands_answer_in_chinese():
+    for args, expected in [(["check"], "缺少参数"), (["check", "--bogus", "x"], "没有选项 --bogus"),
+                           (["template", "--year", "abc", "--unit", "x", "-o", "y"], "“abc”不是整数"),
+                           (["nosuch"], "没有命令")]:
+        r = run_cli(*args)
+        assert r.returncode == 2, args
+        assert expected in r.stderr and "用法错误" in r.stderr and "Error" not in r.stderr, (args, r.stderr)

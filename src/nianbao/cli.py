@@ -41,6 +41,10 @@ class LazyGroup(click.Group):
         except NianbaoError as e:
             click.secho(f"错误：{e.message}", fg="red", err=True)
             sys.exit(e.exit_code)
+        except click.UsageError as e:
+            command = e.ctx.command_path if e.ctx else "nianbao"
+            click.secho(f"用法错误：{chinese_usage_error(e)}\n运行“{command} --help”查看用法。", fg="red", err=True)
+            sys.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:  # the reader of our output went away (`nianbao check … | head`): stop quietly
@@ -54,6 +58,37 @@ class LazyGroup(click.Group):
         except Exception as e:  # never a traceback for a user: say what happened, in Chinese
             click.secho(f"内部错误：{type(e).__name__}: {e}\n请把这条信息和所用文件发给维护人员。", fg="red", err=True)
             sys.exit(3)
+
+
+# click's own messages for a misused command, in Chinese (the rest of its text is the commands' own help)
+_USAGE = [
+    (r"Missing argument '([^']+)'\.?", "缺少参数 {0}"),
+    (r"Missing option '([^']+)'\.?", "缺少选项 {0}"),
+    (r"No such option:? '?([^'\s]+)'?\.?(?: Did you mean (.+)\?)?", "没有选项 {0}"),
+    (r"No such command '([^']+)'\.?", "没有命令“{0}”（可用：" + "、".join(COMMANDS) + "）"),
+    (r"Invalid value for '([^']+)': (.+)", "{0} 的值无效：{1}"),
+    (r"'(.+)' is not a valid integer\.?", "“{0}”不是整数"),
+    (r"'(.+)' is not a valid float\.?", "“{0}”不是数字"),
+    (r"'(.+)' is not one of (.+)\.", "“{0}”不是可选的值（{1}）"),
+    (r"(?:File|Directory|Path) '(.+)' does not exist\.?", "“{0}”不存在"),
+    (r"File '(.+)' is a directory\.?", "“{0}”是文件夹，这里需要文件"),
+    (r"Directory '(.+)' is a file\.?", "“{0}”是文件，这里需要文件夹"),
+    (r"Option '([^']+)' requires an argument\.?", "选项 {0} 后面需要一个值"),
+    (r"Got unexpected extra arguments? \((.+)\)", "多余的参数：{0}"),
+]
+
+
+def chinese_usage_error(e: click.UsageError) -> str:
+    import re
+
+    def translate(text: str) -> str:
+        for pattern, template in _USAGE:
+            m = re.fullmatch(pattern, text.strip(), re.S)
+            if m:
+                return template.format(*(translate(g) if g else "" for g in m.groups()))
+        return text
+
+    return translate(e.format_message())
 
 
 CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=110)
