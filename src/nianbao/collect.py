@@ -106,7 +106,14 @@ def examine_all(paths: list[Path], key: bytes, previous: dict | None = None, wor
     from . import checks, xlsx_read  # noqa: F401  imported once here, inherited by forked workers
     from .review import parallel_map
 
-    yield from parallel_map(_examine, [str(p) for p in paths], _init, (key, previous), workers)
+    yield from parallel_map(_examine, [str(p) for p in paths], _init, (key, previous), workers,
+                            on_crash=_crashed)
+
+
+def _crashed(path_str: str) -> dict:
+    from .review import crashed
+
+    return crashed(path_str)
 
 
 # ------------------------------------------------------------------------------------------------ last year

@@ -87,21 +87,28 @@ def find_workbooks(paths, max_files: int | None = None) -> tuple[list[Path], lis
     return found, missing
 
 
-def parallel_map(func, items, initializer=None, initargs=(), workers: int | None = None):
+def parallel_map(func, items, initializer=None, initargs=(), workers: int | None = None, on_crash=None):
     """func over items, results in order and streamed: a process pool on every core (at most 8) for a batch, one
     process for a few items or where no pool can start (a sandbox without /dev/shm). `initializer(*initargs)` sets
-    per-process state (the office key, last year's filings) once instead of pickling it with every item."""
+    per-process state (the office key, last year's filings) once instead of pickling it with every item.
+    Should a worker die (a library crashing on a hostile file), the items not yet done are each run in a process
+    of their own, and `on_crash(item)` stands in for the result of the one that kills it: one file, not the batch."""
     items = list(items)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     done = 0
     if workers > 1 and len(items) >= 16:
         from concurrent.futures import ProcessPoolExecutor  # only here: it costs 15 ms to import
+        from concurrent.futures.process import BrokenProcessPool
 
         try:
             with ProcessPoolExecutor(workers, initializer=initializer, initargs=initargs) as pool:
                 for r in pool.map(func, items, chunksize=max(1, min(32, len(items) // (workers * 8)))):
                     done += 1
                     yield r
+            return
+        except BrokenProcessPool:
+            for item in items[done:]:
+                yield _isolated(func, item, initializer, initargs, on_crash)
             return
         except (OSError, PermissionError, NotImplementedError, RuntimeError):
             pass  # no process pool here: this process does the rest
@@ -111,6 +118,25 @@ def parallel_map(func, items, initializer=None, initargs=(), workers: int | None
         yield func(item)
 
 
+def _isolated(func, item, initializer, initargs, on_crash):
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(1, initializer=initializer, initargs=initargs) as pool:
+            return pool.submit(func, item).result()
+    except BrokenProcessPool:
+        if on_crash is None:
+            raise
+        return on_crash(item)
+
+
+def crashed(path) -> dict:
+    """The verdict for a file whose reading killed the process that read it."""
+    return {"file": str(path), "unit": None, "unit_code": None, "year": None, "layout": None, "ok": False,
+            "findings": [], "error": "读取时处理进程意外终止（文件可能已损坏或被恶意构造），请重新保存后提交"}
+
+
 def _work(args):
     return review_file(*args)
 
@@ -118,4 +144,5 @@ def _work(args):
 def review_many(paths, previous=None, key=None, keep_filing=False, workers: int | None = None):
     """Verdicts for many files, in the order of `paths`."""
     from . import checks, xlsx_read  # noqa: F401  imported once here, inherited by forked workers
-    yield from parallel_map(_work, [(p, previous, key, keep_filing) for p in paths], workers=workers)
+    yield from parallel_map(_work, [(p, previous, key, keep_filing) for p in paths], workers=workers,
+                            on_crash=lambda job: crashed(job[0]))
