@@ -121,3 +121,10 @@ def test_misused_commands_answer_in_chinese():
         r = run_cli(*args)
         assert r.returncode == 2, args
         assert expected in r.stderr and "用法错误" in r.stderr and "Error" not in r.stderr, (args, r.stderr)
+
+
+def test_help_pages_are_chinese():
+    for args in (["--help"], ["check", "--help"], ["collect", "-h"]):
+        r = run_cli(*args)
+        assert r.returncode == 0 and "用法：" in r.stdout and "选项" in r.stdout and "显示本帮助并退出" in r.stdout
+        assert "Show this message" not in r.stdout and "Usage:" not in r.stdout

@@ -18,15 +18,39 @@ COMMANDS = {
 }
 
 
+HELP_TEXT = "显示本帮助并退出"
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """click's help page headings in Chinese."""
+
+    SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog, args="", prefix=None):
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def section(self, name):
+        return super().section(self.SECTIONS.get(name, name))
+
+
+class NianbaoContext(click.Context):
+    formatter_class = ChineseHelpFormatter
+
+
 class LazyGroup(click.Group):
+    context_class = NianbaoContext
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
     def get_command(self, ctx, name):
         if name not in COMMANDS:
             return None
-        module = importlib.import_module(COMMANDS[name][0])
-        return module.command
+        command = importlib.import_module(COMMANDS[name][0]).command
+        if command.context_class is not NianbaoContext:  # once: Chinese headings and help option
+            command.context_class = NianbaoContext
+            click.help_option("-h", "--help", help=HELP_TEXT)(command)
+        return command
 
     def format_commands(self, ctx, formatter):
         # help text without importing every command module
@@ -96,7 +120,8 @@ CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=110)
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT,
              help="nianbao（年报）：政府信息公开工作年度报告的模板、校验、报告、汇总与导入工具。")
-@click.version_option(__version__, "-V", "--version", message="nianbao %(version)s")
+@click.version_option(__version__, "-V", "--version", message="nianbao %(version)s", help="显示版本并退出")
+@click.help_option("-h", "--help", help=HELP_TEXT)
 def main():
     pass
 
