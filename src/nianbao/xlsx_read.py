@@ -255,18 +255,15 @@ def read_identity(book: Book, fmt_hint: ReportFormat | None = None) -> dict:
     return found
 
 
+def _labels_in_place(cells: dict[str, Content], table) -> int:
+    """How many of the table's fixed labels stand on this sheet where the format puts them."""
+    return sum(1 for at, text, _ in table.labels()
+               if normalize_label(getattr(cells.get(at.split(":")[0]), "value", None)) == normalize_label(text))
+
+
 def _label_score(book: Book, fmt: ReportFormat) -> int:
     """How many of the format's fixed labels stand where the format puts them."""
-    score = 0
-    for t in fmt.tables.values():
-        if t.sheet not in book.sheets:
-            continue
-        cells = book.cells(t.sheet)
-        for at, text, _ in t.labels():
-            c = cells.get(at.split(":")[0])
-            if c and normalize_label(c.value) == normalize_label(text):
-                score += 1
-    return score
+    return sum(_labels_in_place(book.cells(t.sheet), t) for t in fmt.tables.values() if t.sheet in book.sheets)
 
 
 def detect_format(book: Book, identity: dict) -> tuple[ReportFormat, list[str]]:
@@ -308,10 +305,7 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
             candidates = [s for s in book.sheets if s not in ours]
             renamed = None
             for s in candidates:
-                cells = book.cells(s)
-                hits = sum(1 for at, text, _ in t.labels()
-                           if normalize_label(getattr(cells.get(at.split(":")[0]), "value", None)) == normalize_label(text))
-                if hits >= max(3, len(list(t.labels())) // 2):
+                if _labels_in_place(book.cells(s), t) >= max(3, len(list(t.labels())) // 2):
                     renamed = s
                     break
             if renamed is None:
