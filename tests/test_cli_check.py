@@ -102,6 +102,25 @@ def test_annotate_writes_a_marked_copy_and_leaves_the_input_alone(tmp_path):
     assert rules == {"T3-01", "T3-02", "C03"}
 
 
+def test_the_annotated_copy_keeps_every_sheet_formula_and_property_of_the_return(tmp_path):
+    """The copy is the department's workbook to fix: its instructions, its live checks and its identity stay."""
+    src = tmp_path / "in" / "bad.xlsx"
+    values = write_return(src, seed=7)
+    values["t3.carry_forward.other_org"] += 1
+    write_return(src, values=values)
+    r = run_cli("check", src, "--annotate", tmp_path / "out")
+    assert r.returncode == 1
+    before = openpyxl.load_workbook(src)
+    after = openpyxl.load_workbook(tmp_path / "out" / "bad-批注.xlsx")
+    assert after.sheetnames == ["校验问题"] + before.sheetnames
+    for ws in before.worksheets:
+        formulas = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.data_type == "f"}
+        assert formulas == {c.coordinate: c.value for row in after[ws.title].iter_rows() for c in row
+                            if c.data_type == "f"}, ws.title
+        assert after[ws.title].sheet_state == ws.sheet_state
+    assert after.custom_doc_props["nianbao_unit"].value == before.custom_doc_props["nianbao_unit"].value
+
+
 def test_formula_in_an_input_cell_is_not_trusted(tmp_path):
     write_return(tmp_path / "f.xlsx", seed=9)
     wb = openpyxl.load_workbook(tmp_path / "f.xlsx")

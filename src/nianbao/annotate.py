@@ -28,7 +28,7 @@ def annotate(source, findings: list[dict], outdir, filing=None, name: str | None
 
         # opened from the members as the reader bounded and checked them, never through the file's own zip
         # headers: zipfile inflates a member whose header understates its size in full before cutting it
-        wb = openpyxl.load_workbook(io.BytesIO(Book(source).data), keep_vba=False, rich_text=False)
+        wb = openpyxl.load_workbook(io.BytesIO(Book(source).complete()), keep_vba=False, rich_text=False)
     else:
         from .xlsx_template import build_workbook
         from .xlsx_read import read

@@ -45,6 +45,8 @@ def _plain(x) -> str:
 
 def parse_number(raw, cell_type: str = "count") -> Parsed:
     """Read what a person typed in a number cell. Lenient only where the meaning is unambiguous."""
+    if raw.__class__ is int and (raw >= 0 or cell_type == "signed"):
+        return Parsed(raw)  # what nearly every cell holds, decided first
     if raw is None:
         return Parsed(None, "blank")
     if isinstance(raw, bool):

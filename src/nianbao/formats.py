@@ -144,6 +144,11 @@ class Table:
         for t in self.texts:
             yield t.at, t.text, t.role or "header"
 
+    @functools.cached_property
+    def label_cells(self) -> tuple[tuple[str, str, str], ...]:
+        """(top-left cell, text, text normalised) of every fixed label: worked out once, compared in every return."""
+        return tuple((at.split(":")[0], text, normalize_label(text)) for at, text, _ in self.labels())
+
 
 class Section(NamedTuple):
     id: str

@@ -67,49 +67,64 @@ def read_bounded(path: Path, limits: Limits = LIMITS, what: str = "文件") -> b
     return data
 
 
-def unzip(data, limits: Limits = LIMITS, what: str = "工作簿", want=None) -> dict[str, bytes]:
-    """Every member of a zip (or those `want(name)` accepts), inflated under the limits; a member carrying a DTD is
-    refused (no entity expansion, no external entities, whatever parser reads it later). `data`: the bytes, or a
-    ZipFile already opened on them (to inflate in two steps without reading the directory twice).
+class BoundedZip:
+    """A zip whose directory has been checked against the limits (member count, declared size, compression ratio),
+    inflated a few members at a time: a reader inflates only the parts it needs, under one budget for the file.
+    A member carrying a DTD is refused (no entity expansion, no external entities, whatever parser reads it later).
     Raises UnreadableFile."""
-    try:
-        zf = data if isinstance(data, zipfile.ZipFile) else zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise UnreadableFile(f"{what}已损坏，无法解压（{e}）；请重新保存后提交") from None
-    if len(infos) > limits.max_members:
-        raise UnreadableFile(f"{what}包含 {len(infos)} 个部件，超过上限 {limits.max_members}，疑似恶意文件")
-    declared = 0
-    for i in infos:
-        declared += i.file_size
-        if i.file_size > 1 << 20 and i.file_size / max(i.compress_size, 1) > limits.max_ratio:
-            raise UnreadableFile(f"部件 {i.filename} 的压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍），"
-                                 "疑似压缩炸弹，已拒绝读取")
-    if declared > limits.max_unzipped_bytes:
-        raise UnreadableFile(f"{what}解压后 {declared / 1048576:.0f} MB，超过上限 {limits.max_unzipped_mb} MB，已拒绝读取")
-    members, budget = {}, limits.max_unzipped_bytes
-    for info in infos:
-        if info.is_dir() or (want is not None and not want(info.filename)):
-            continue
+
+    def __init__(self, data, limits: Limits = LIMITS, what: str = "工作簿"):
+        self.what = what
+        self.limits = limits
         try:
-            with zf.open(info) as f:
-                # never more than the header declares: zipfile inflates all it is asked for before cutting the
-                # result to the declared size, so a header that understates a member must not be trusted further
-                member = f.read(min(budget, info.file_size) + 1)
-        except NotImplementedError:
-            raise UnreadableFile(f"部件 {info.filename} 使用了不支持的压缩方式") from None
-        except RuntimeError:  # zipfile's word for an encrypted member
-            raise UnreadableFile(f"{what}的压缩包设置了密码，无法读取；请另存为不加密的文件") from None
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
-            raise UnreadableFile(f"{what}已损坏：部件 {info.filename} 无法解压（{e}）") from None
-        budget -= len(member)
-        if budget < 0:
-            raise UnreadableFile(f"{what}解压后超过上限 {limits.max_unzipped_mb} MB，已拒绝读取")
-        # anywhere in any member: a comment can push a DTD far down, and a part may have any name
-        if (b"<!" in member or b"<\x00!" in member) and DTD.search(member):  # "<!" first: a C-speed scan
-            raise UnreadableFile(f"部件 {info.filename} 含有 DTD 声明（可能借此展开实体或读取本机文件），已拒绝读取")
-        members[info.filename] = member
-    return members
+            self.zf = data if isinstance(data, zipfile.ZipFile) else zipfile.ZipFile(io.BytesIO(data))
+            self.infos = self.zf.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+            raise UnreadableFile(f"{what}已损坏，无法解压（{e}）；请重新保存后提交") from None
+        if len(self.infos) > limits.max_members:
+            raise UnreadableFile(f"{what}包含 {len(self.infos)} 个部件，超过上限 {limits.max_members}，疑似恶意文件")
+        declared = 0
+        for i in self.infos:
+            declared += i.file_size
+            if i.file_size > 1 << 20 and i.file_size / max(i.compress_size, 1) > limits.max_ratio:
+                raise UnreadableFile(f"部件 {i.filename} 的压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍），"
+                                     "疑似压缩炸弹，已拒绝读取")
+        if declared > limits.max_unzipped_bytes:
+            raise UnreadableFile(f"{what}解压后 {declared / 1048576:.0f} MB，超过上限 {limits.max_unzipped_mb} MB，"
+                                 "已拒绝读取")
+        self.budget = limits.max_unzipped_bytes
+        self.names = {i.filename for i in self.infos}
+
+    def inflate(self, want=None) -> dict[str, bytes]:
+        """The members `want(name)` accepts (every member without it), inflated."""
+        what, members = self.what, {}
+        for info in self.infos:
+            if info.is_dir() or (want is not None and not want(info.filename)):
+                continue
+            try:
+                with self.zf.open(info) as f:
+                    # never more than the header declares: zipfile inflates all it is asked for before cutting the
+                    # result to the declared size, so a header that understates a member must not be trusted further
+                    member = f.read(min(self.budget, info.file_size) + 1)
+            except NotImplementedError:
+                raise UnreadableFile(f"部件 {info.filename} 使用了不支持的压缩方式") from None
+            except RuntimeError:  # zipfile's word for an encrypted member
+                raise UnreadableFile(f"{what}的压缩包设置了密码，无法读取；请另存为不加密的文件") from None
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
+                raise UnreadableFile(f"{what}已损坏：部件 {info.filename} 无法解压（{e}）") from None
+            self.budget -= len(member)
+            if self.budget < 0:
+                raise UnreadableFile(f"{what}解压后超过上限 {self.limits.max_unzipped_mb} MB，已拒绝读取")
+            # anywhere in any member: a comment can push a DTD far down, and a part may have any name
+            if b"!" in member and DTD.search(member):  # "!" first: a memchr, rare in XML outside declarations
+                raise UnreadableFile(f"部件 {info.filename} 含有 DTD 声明（可能借此展开实体或读取本机文件），已拒绝读取")
+            members[info.filename] = member
+        return members
+
+
+def unzip(data, limits: Limits = LIMITS, what: str = "工作簿", want=None) -> dict[str, bytes]:
+    """Every member of a zip (or those `want(name)` accepts), inflated under the limits (see BoundedZip)."""
+    return BoundedZip(data, limits, what).inflate(want)
 
 
 def repack(members: dict[str, bytes]) -> bytes:

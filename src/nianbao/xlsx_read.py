@@ -11,10 +11,9 @@ import functools
 import hashlib
 import io
 import operator
-import os
+import posixpath
 import re
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
@@ -23,7 +22,7 @@ from .errors import NianbaoError, UnreadableFile
 from .filing import Filing, Finding
 from .formats import (DEFAULT_LAYOUT, ReportFormat, available_layouts, col_letters, load_format, normalize_label,
                       parse_cell)
-from .limits import LIMITS, Limits, read_bounded, repack, unzip
+from .limits import LIMITS, BoundedZip, Limits, read_bounded, repack
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -37,6 +36,7 @@ def _xml(data: bytes):
 
 
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?=[\s>/])")
+_FORMULA_UNPREFIXED = re.compile(rb"<f(?=[\s>/])")  # a literal start: re scans for it at C speed
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _FORMULA_TEXT = re.compile(rb"[^>]*?(?:/>|>([^<]*)<)")
 
@@ -49,7 +49,7 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
     out = {}
     if b"<f" not in sheet_xml and b":f" not in sheet_xml:
         return out
-    for m in _FORMULA.finditer(sheet_xml):
+    for m in (_FORMULA if b":f" in sheet_xml else _FORMULA_UNPREFIXED).finditer(sheet_xml):
         cell = None
         for cell in _CELL_START.finditer(sheet_xml, max(0, m.start() - 400), m.start()):
             pass  # the last cell start before the formula is its cell
@@ -61,8 +61,13 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
     return out
 
 
-_CALAMINE_NEVER_READS = ("docProps/", "customXml/", "xl/theme/", "xl/media/", "xl/printerSettings/", "xl/vbaProject")
-_SHEET_PARTS = ("xl/worksheets/", "xl/chartsheets/", "xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/")
+# What a return's reading inflates of an .xlsx: the structure first (to know which sheet is which), then what
+# calamine reads (its package relationships, the workbook parts under xl/, the sheets that may be read). Themes,
+# pictures, printer settings and document properties are never needed for the values; the template's instructions
+# and its flag sheet are never read at all (inflating them would cost a third of the time).
+_STRUCTURE = ("mimetype", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_NOT_FOR_VALUES = ("xl/theme/", "xl/media/", "xl/printerSettings/", "xl/drawings/", "xl/vbaProject", "xl/embeddings/",
+                   "xl/externalLinks/", "xl/calcChain.xml", "xl/persons/", "xl/threadedComments/")
 # the template's sheets that reading a return never needs (the same names in every layout)
 _NEVER_READ = tuple(load_format(DEFAULT_LAYOUT).workbook[k] for k in ("instructions", "flags"))
 
@@ -76,22 +81,30 @@ class Content(tuple):
     formula = property(operator.itemgetter(1))
 
 
+_STRUCTURES: dict[tuple[bytes, bytes], dict[str, str]] = {}
+_ref = functools.lru_cache(maxsize=4096)(parse_cell)  # the same few hundred cell references in every return
+
+
 class Book:
     """The sheets of a workbook file, read on demand.
 
     Cell values of .xlsx/.xlsm/.xls/.ods come from python-calamine (Rust, ~10× faster than parsing the sheet XML
-    in Python). For zip containers every member is first inflated under the limits and refused if it carries
-    a DTD (nianbao.limits.unzip), so calamine only ever sees bounded, DTD-free XML; the parts this module parses
-    itself (workbook.xml, its relationships, the custom properties) go through defusedxml.
+    in Python). For zip containers the members are inflated under the limits and refused if they carry a DTD
+    (nianbao.limits.BoundedZip), so calamine only ever sees bounded, DTD-free XML, repacked: never the file's own
+    zip headers. The parts this module parses itself (workbook.xml, its relationships, the custom properties) go
+    through defusedxml. A member that is never inflated is never parsed by anything.
     """
 
     def __init__(self, path: Path, limits: Limits = LIMITS):
         self.path = path
         self.limits = limits
+        self._grids: dict[str, list[list]] = {}
+        self._formulas: dict[str, dict[str, str]] = {}
         self._cache: dict[str, dict[str, Content]] = {}
         self.members: dict[str, bytes] = {}
         self.sheet_paths: dict[str, str] = {}
         self.kind = "xlsx"
+        self._zip: BoundedZip | None = None
         data = read_bounded(path, limits, "工作簿")
         self.data = data
         self.sha256 = hashlib.sha256(data).hexdigest()  # of the file as received, for the register
@@ -105,38 +118,45 @@ class Book:
             return
         if not head.startswith(b"PK"):
             raise UnreadableFile("不是 Excel 工作簿（文件内容不是 xlsx/xls/ods 格式，可能是改了扩展名的其他文件）")
-        # the parts that say what is in the workbook first; then only the sheets that may be read: the template's
-        # instructions and its flag sheet are never read, and inflating them would cost a third of the time
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-            raise UnreadableFile(f"工作簿已损坏，无法解压（{e}）；请重新保存后提交") from None
-        self.members = unzip(zf, limits, want=lambda n: not n.startswith(_SHEET_PARTS))
+        self._zip = z = BoundedZip(data, limits)
+        self.members = z.inflate(lambda n: n in _STRUCTURE)
         if b"opendocument.spreadsheet" in self.members.get("mimetype", b""):
             self.kind = "ods"
-            self.members.update(unzip(zf, limits))
+            self.members = z.inflate()
+            self.data = repack(self.members)
         elif "xl/workbook.xml" not in self.members:
             raise UnreadableFile("压缩包中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿")
         else:
             self._read_structure()
-            skip = {self.sheet_paths.get(n) for n in _NEVER_READ}
-            self.members.update(unzip(zf, limits, want=lambda n: n.startswith(_SHEET_PARTS) and n not in skip))
-        # calamine reads the members as inflated and checked, never the original: a header that lies about a
-        # member's size cannot make it inflate more than was bounded. Of an .xlsx it needs only the workbook parts
-        # and the sheets (no document properties, themes, media).
-        self.data = repack(self.members if self.kind == "ods" else
-                           {n: m for n, m in self.members.items() if not n.startswith(_CALAMINE_NEVER_READS)})
+            skip = {self.sheet_paths.get(n) for n in _NEVER_READ} | set(self.members)
+            self.members.update(z.inflate(lambda n: n == "_rels/.rels" or (
+                n.startswith("xl/") and not n.startswith(_NOT_FOR_VALUES) and n not in skip)))
+            # calamine reads the members as inflated and checked, never the original: a header that lies about a
+            # member's size cannot make it inflate more than was bounded
+            self.data = repack(self.members)
         self._open_calamine()
 
-    def _member(self, name: str) -> bytes:
-        try:
-            return self.members[name]
-        except KeyError:
-            raise UnreadableFile(f"工作簿缺少部件 {name}") from None
+    def part(self, name: str) -> bytes | None:
+        """A member of the zip that reading the values does not need (document properties), inflated when asked."""
+        if name not in self.members and self._zip is not None and name in self._zip.names:
+            self.members.update(self._zip.inflate(lambda n: n == name))
+        return self.members.get(name)
 
-    def _parse(self, name: str):
+    def complete(self) -> bytes:
+        """Every member, bounded and checked, in a fresh zip: for a library that edits the whole workbook."""
+        if self._zip is None:
+            return self.data
+        return repack(self._zip.inflate())
+
+    def _member(self, name: str) -> bytes:
+        data = self.members.get(name)
+        if data is None:
+            raise UnreadableFile(f"工作簿缺少部件 {name}")
+        return data
+
+    def _parse(self, name: str, data: bytes | None = None):
         try:
-            return _xml(self._member(name))
+            return _xml(self._member(name) if data is None else data)
         except UnreadableFile:
             raise
         except SafeET.ParseError as e:
@@ -145,30 +165,39 @@ class Book:
             raise UnreadableFile(f"工作簿部件 {name} 含有不允许的内容（{type(e).__name__}），已拒绝读取") from None
 
     def _read_structure(self):
-        wb = self._parse("xl/workbook.xml")
-        rels = {}
-        if "xl/_rels/workbook.xml.rels" in self.members:
-            for r in self._parse("xl/_rels/workbook.xml.rels"):
-                target = r.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-                rels[r.get("Id")] = os.path.normpath(path).replace(os.sep, "/")
-        for el in wb.iter():
-            if _local(el.tag) == "sheet":
-                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
-                self.sheet_paths[el.get("name", "")] = rels.get(rid, "")
-
+        """Which part holds which sheet: from workbook.xml and its relationships (the same two parts in every return
+        made from one template, so worked out once per process for each distinct pair)."""
+        key = (self.members["xl/workbook.xml"], self.members.get("xl/_rels/workbook.xml.rels", b""))
+        known = _STRUCTURES.get(key)
+        if known is None:
+            wb = self._parse("xl/workbook.xml")
+            rels, known = {}, {}
+            if key[1]:
+                for r in self._parse("xl/_rels/workbook.xml.rels"):
+                    target = r.get("Target", "")
+                    path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+                    rels[r.get("Id")] = posixpath.normpath(path)
+            for el in wb.iter():
+                if _local(el.tag) == "sheet":
+                    rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+                    known[el.get("name", "")] = rels.get(rid, "")
+            if len(_STRUCTURES) >= 64:
+                _STRUCTURES.clear()
+            _STRUCTURES[key] = known
+        self.sheet_paths = dict(known)
 
     @functools.cached_property
     def custom(self) -> dict[str, str]:
         """The custom document properties (the identity's second copy; read only when the hidden sheet is gone)."""
         out = {}
-        if "docProps/custom.xml" in self.members:
-            try:
-                for prop in self._parse("docProps/custom.xml"):
+        try:
+            data = self.part("docProps/custom.xml")
+            if data:
+                for prop in self._parse("docProps/custom.xml", data):
                     val = next(iter(prop), None)
                     out[prop.get("name", "")] = (val.text or "") if val is not None else ""
-            except UnreadableFile:
-                pass
+        except UnreadableFile:
+            pass
         return out
 
     def _open_calamine(self):
@@ -183,19 +212,52 @@ class Book:
                                      "中打开，清除密码后另存为 .xlsx，再重新提交") from None
             raise UnreadableFile(f"无法读取工作簿：{e}") from None
 
+    def rows(self, sheet: str) -> list[list]:
+        """The sheet's values as rows from A1 (calamine's "" for empty)."""
+        grid = self._grids.get(sheet)
+        if grid is None:
+            try:
+                grid = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as e:
+                raise UnreadableFile(f"工作簿已损坏，无法读取工作表“{sheet}”（{e}）；请重新保存后提交") from None
+            self._grids[sheet] = grid
+        return grid
+
+    def formulas(self, sheet: str) -> dict[str, str]:
+        """{cell: formula} of the sheet's cells whose content is a formula."""
+        found = self._formulas.get(sheet)
+        if found is None:
+            member = self.members.get(self.sheet_paths.get(sheet, ""))
+            found = self._formulas[sheet] = formulas_in(member) if member else {}
+        return found
+
+    def get(self, sheet: str, ref: str) -> Content | None:
+        """What one cell holds, or None when it is empty."""
+        return self.contents(sheet, (ref,))[0]
+
+    def contents(self, sheet: str, refs) -> list[Content | None]:
+        """What each of these cells holds (None for an empty one): look-ups in the sheet's rows, so that reading
+        the 200 number cells and the labels of a return builds no dict of every cell."""
+        rows, formulas = self.rows(sheet), self.formulas(sheet)
+        height, out = len(rows), []
+        for ref in refs:
+            r, c = _ref(ref)
+            v = rows[r][c] if r < height and c < len(rows[r]) else ""
+            formula = formulas.get(ref) if formulas else None
+            if v == "" or v is None:
+                out.append(None if formula is None else Content((None, formula)))
+                continue
+            if v.__class__ is float and v.is_integer() and abs(v) < 2**53:
+                v = int(v)
+            out.append(Content((v, formula)))
+        return out
+
     def cells(self, sheet: str) -> dict[str, Content]:
-        """{"D5": Content(value, formula)} of every non-empty cell: for the table sheets, where labels are compared
-        and formulas matter."""
+        """{"D5": Content(value, formula)} of every non-empty cell: for searching a sheet (a label moved, a sheet
+        renamed) and for the roster."""
         if sheet not in self._cache:
             self._cache[sheet] = self._read_sheet(sheet)
         return self._cache[sheet]
-
-    def rows(self, sheet: str) -> list[list]:
-        """The sheet's values as rows from A1 (calamine's "" for empty): cheaper for the text sheets."""
-        try:
-            return self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        except Exception as e:
-            raise UnreadableFile(f"工作簿已损坏，无法读取工作表“{sheet}”（{e}）；请重新保存后提交") from None
 
     def may_hold(self, sheet: str, column: str, first_row: int = 1) -> bool:
         """False only when the sheet's XML has no cell with content in the column from first_row down (every such
@@ -203,14 +265,13 @@ class Book:
         member = self.members.get(self.sheet_paths.get(sheet, ""))
         if not member:
             return True
-        for m in re.finditer(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="' + column.encode() + rb'([0-9]+)"[^>]*?(?<!/)>',
-                             member):
-            if int(m.group(1)) >= first_row:
-                return True
+        for m in re.finditer(rb'r="' + column.encode() + rb'([0-9]+)"[^>]*>', member):  # a literal start, scanned fast
+            if member[m.start() - 1] in b" \t\r\n" and member[m.end() - 2] != 0x2F and int(m.group(1)) >= first_row:
+                return True  # the r attribute of a cell that is not "<c …/>": it has content
         return False
 
     def value(self, rows: list[list], ref: str):
-        r, c = parse_cell(ref)
+        r, c = _ref(ref)
         v = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
         return None if v == "" else v
 
@@ -224,10 +285,8 @@ class Book:
                     if v.__class__ is float and v.is_integer() and abs(v) < 2**53:
                         v = int(v)
                     out[f"{letters[c]}{r}"] = Content((v, None))
-        member = self.members.get(self.sheet_paths.get(sheet, ""))
-        if member:
-            for ref, formula in formulas_in(member).items():
-                out[ref] = Content((out[ref][0] if ref in out else None, formula))
+        for ref, formula in self.formulas(sheet).items():
+            out[ref] = Content((out[ref][0] if ref in out else None, formula))
         return out
 
 
@@ -255,15 +314,16 @@ def read_identity(book: Book, fmt_hint: ReportFormat | None = None) -> dict:
     return found
 
 
-def _labels_in_place(cells: dict[str, Content], table) -> int:
+def _labels_in_place(book: Book, sheet: str, table) -> int:
     """How many of the table's fixed labels stand on this sheet where the format puts them."""
-    return sum(1 for at, text, _ in table.labels()
-               if normalize_label(getattr(cells.get(at.split(":")[0]), "value", None)) == normalize_label(text))
+    got = book.contents(sheet, [top for top, _, _ in table.label_cells])
+    return sum(1 for c, (_, _, want) in zip(got, table.label_cells)
+               if normalize_label(None if c is None else c.value) == want)
 
 
 def _label_score(book: Book, fmt: ReportFormat) -> int:
     """How many of the format's fixed labels stand where the format puts them."""
-    return sum(_labels_in_place(book.cells(t.sheet), t) for t in fmt.tables.values() if t.sheet in book.sheets)
+    return sum(_labels_in_place(book, t.sheet, t) for t in fmt.tables.values() if t.sheet in book.sheets)
 
 
 def detect_format(book: Book, identity: dict) -> tuple[ReportFormat, list[str]]:
@@ -305,7 +365,7 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
             candidates = [s for s in book.sheets if s not in ours]
             renamed = None
             for s in candidates:
-                if _labels_in_place(book.cells(s), t) >= max(3, len(list(t.labels())) // 2):
+                if _labels_in_place(book, s, t) >= max(3, len(t.label_cells) // 2):
                     renamed = s
                     break
             if renamed is None:
@@ -316,14 +376,11 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
                                     cells=[renamed], expected=sheet, actual=renamed))
             sheet = renamed
         sheet_of[t.id] = sheet
-        cells = book.cells(sheet)
-        for at, text, _ in t.labels():
-            top = at.split(":")[0]
-            got = cells.get(top)
+        for (top, text, want), got in zip(t.label_cells, book.contents(sheet, [c[0] for c in t.label_cells])):
             got_v = None if got is None else got.value
-            if normalize_label(got_v) == normalize_label(text):
+            if got_v == text or normalize_label(got_v) == want:
                 continue
-            elsewhere = _find_label(cells, text)
+            elsewhere = _find_label(book.cells(sheet), text)
             where = f"{sheet}!{top}"
             if elsewhere:
                 msg = rule.text("moved", expected=text, where=where, actual=f"{sheet}!{elsewhere}")
@@ -335,6 +392,15 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
 
 
 # ------------------------------------------------------------------------------------------ the filing
+@functools.lru_cache(maxsize=16)
+def _cells_by_table(layout: str) -> dict[str, list]:
+    """{table id: [(key, Cell)]} in the format's order: each sheet's cells are looked up together."""
+    out: dict[str, list] = {}
+    for key, cell in load_format(layout).cells.items():
+        out.setdefault(cell.table, []).append((key, cell))
+    return out
+
+
 def read(path, limits: Limits = LIMITS) -> Filing:
     """Read a returned workbook into a Filing. Raises UnreadableFile (exit 2) for what is not a nianbao workbook."""
     path = Path(path)
@@ -344,22 +410,22 @@ def read(path, limits: Limits = LIMITS) -> Filing:
     findings, sheet_of = check_structure(book, fmt)
     raw, where = {}, {}
     formula_rule = fmt.rules["S02"]
-    for key, cell in fmt.cells.items():
-        sheet = sheet_of.get(cell.table)
+    for table, cells in _cells_by_table(fmt.layout).items():
+        sheet = sheet_of.get(table)
         if sheet is None:
             continue  # the sheet is missing: S02 says so; its cells stay blank
-        c = book.cells(sheet).get(cell.ref)
-        where[key] = f"{sheet}!{cell.ref}"
-        if c is None:
-            raw[key] = None
-        elif c.formula is not None:
-            # never trust a computed value: the cell must hold what the unit typed
-            raw[key] = "=" + c.formula
-            findings.append(Finding("C01", "error", formula_rule.text(
-                "formula", where=f"{where[key]}（{cell.label}）", actual="=" + c.formula),
-                keys=[key], cells=[where[key]], actual="=" + c.formula))
-        else:
-            raw[key] = c.value
+        for (key, cell), c in zip(cells, book.contents(sheet, [cell.ref for _, cell in cells])):
+            where[key] = cell.where if sheet == cell.sheet else f"{sheet}!{cell.ref}"
+            if c is None:
+                raw[key] = None
+            elif c.formula is not None:
+                # never trust a computed value: the cell must hold what the unit typed
+                raw[key] = "=" + c.formula
+                findings.append(Finding("C01", "error", formula_rule.text(
+                    "formula", where=f"{where[key]}（{cell.label}）", actual="=" + c.formula),
+                    keys=[key], cells=[where[key]], actual="=" + c.formula))
+            else:
+                raw[key] = c.value
     narrative = {}
     wbk = fmt.workbook
     if wbk["narrative"] in book.sheets:
@@ -383,5 +449,5 @@ def read(path, limits: Limits = LIMITS) -> Filing:
     filing.container = book.kind
     filing.sha256 = book.sha256
     # the document properties that carry the save time (collect: the latest return wins)
-    filing.properties = book.members.get("docProps/core.xml") or book.members.get("meta.xml") or b""
+    filing.properties = book.part("docProps/core.xml") or book.members.get("meta.xml") or b""
     return filing

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import NianbaoError
+from ..errors import NianbaoError, UnreadableFile
 
 
 def _load_previous(path):
@@ -84,8 +84,11 @@ def command(paths, as_json, annotate_dir, previous, key_file):
                     r["annotated"] = str(target)
                     if not as_json:
                         click.echo(f"    批注副本：{target}")
+                except UnreadableFile as e:  # this file only (a part that fails the limits): the rest go on
+                    r["annotate_error"] = e.message
+                    click.secho(f"    无法生成批注副本：{e.message}", fg="red", err=True)
                 except NianbaoError:
-                    raise
+                    raise  # the output folder: every copy would fail alike
                 except Exception as e:
                     click.secho(f"    无法生成批注副本：{e}", fg="red", err=True)
     unreadable = sum(1 for r in results if r.get("error"))
