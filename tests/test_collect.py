@@ -254,6 +254,37 @@ def test_summary_equals_independent_sums_and_passes_every_error_rule(collected):
     assert filing.unit == NAME["U30"]  # the roster's 区政府本级 names the district report
 
 
+def test_breakdown_rows_are_each_units_numbers_and_libreoffice_totals_them_to_the_summary(collected, soffice,
+                                                                                          tmp_path):
+    """The breakdown's rows after the first are stamped, not written cell by cell: each must still be its unit's
+    numbers, styled like the first row, and read the same by openpyxl, calamine and a recalculating LibreOffice."""
+    from libreoffice import convert
+
+    from nianbao.xlsx_read import Book
+
+    path = collected["out"] / "汇总.xlsx"
+    final = collected["final"]
+    keys = list(FMT.cells)
+    ws = openpyxl.load_workbook(path)["分单位明细"]
+    rows = list(ws.iter_rows(min_row=3, max_row=2 + len(final)))
+    assert len(rows) == len(final) >= 3
+    for row in rows:
+        code = row[0].value
+        assert [c.value for c in row[2:2 + len(keys)]] == [final[code][k] for k in keys], code
+        assert row[1].value == NAME[code]
+        assert all(c.border.left.style == rows[0][2].border.left.style == "thin" for c in row[:2 + len(keys)])
+    grid = Book(path).rows("分单位明细")
+    assert [r[:2 + len(keys)] for r in grid[2:2 + len(final)]] == [
+        [c.value if not isinstance(c.value, int) else float(c.value) for c in row[:2 + len(keys)]] for row in rows]
+    converted = convert(soffice, [path], tmp_path)[0]
+    totals = list(openpyxl.load_workbook(converted, data_only=True)["分单位明细"].iter_rows(
+        min_row=3 + len(final), max_row=3 + len(final), values_only=True))[0]
+    summary = collected["data"]["summary"]["cells"]
+    assert totals[1] == "合计"
+    for k, v in zip(keys, totals[2:]):
+        assert v == pytest.approx(summary[k], abs=1e-9), k
+
+
 def test_summary_breakdown_scope_and_native_charts(collected):
     path = collected["out"] / "汇总.xlsx"
     with zipfile.ZipFile(path) as z:

@@ -131,3 +131,41 @@ def test_template_command(tmp_path):
     assert r.returncode == 2 and "年度" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("template", "--year", "2025", "--key-file", env_key, "-o", tmp_path / "x.xlsx")
     assert r.returncode == 2 and "--unit" in r.stderr
+
+
+def test_stamped_rows_read_back_literally_in_openpyxl_and_calamine(tmp_path):
+    """stamp_rows: text stays text (a leading = is no formula), markup and control characters cannot break the
+    part, numbers keep their value and the model row's style."""
+    import zipfile
+
+    import xlsxwriter
+
+    from nianbao.xlsx_read import Book
+    from nianbao.xlsx_template import stamp_rows
+
+    src = tmp_path / "model.xlsx"
+    wb = xlsxwriter.Workbook(src)
+    boxed = wb.add_format({"border": 1})
+    ws = wb.add_worksheet("明细")
+    ws.write_row(0, 0, ["代码", "名称", "数"])
+    ws.write_row(1, 0, ["A", "甲", 1], boxed)
+    ws.write_row(6, 0, ["", "合计"])
+    wb.close()
+    rows = [("=1+1", "<b>&amp;\x07乙 ", 2.5), ("-2", "丙", 10**15), ("x", "", 0.1 + 0.2)]
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["xl/worksheets/sheet1.xml"] = stamp_rows(members["xl/worksheets/sheet1.xml"], 2, rows)
+    out = tmp_path / "stamped.xlsx"
+    with zipfile.ZipFile(out, "w") as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+    ws = openpyxl.load_workbook(out)["明细"]
+    got = [[c.value for c in r] for r in ws.iter_rows(min_row=3, max_row=5)]
+    assert got == [["=1+1", "<b>&amp;乙 ", 2.5], ["-2", "丙", 10**15], ["x", None, 0.1 + 0.2]]
+    assert all(c.data_type != "f" and c.border.left.style == "thin" for r in ws.iter_rows(min_row=3, max_row=5)
+               for c in r if c.value is not None)
+    assert ws["B7"].value == "合计"
+    grid = Book(out).rows("明细")
+    assert grid[2] == ["=1+1", "<b>&amp;乙 ", 2.5] and grid[3][2] == 1e15 and grid[4][2] == 0.1 + 0.2
+    with pytest.raises(ValueError):
+        stamp_rows(members["xl/worksheets/sheet1.xml"], 2, rows)  # rows 3-5 are taken now

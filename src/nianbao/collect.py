@@ -510,6 +510,15 @@ def summary_extend(c: Collection, district: str):
     fmt = c.fmt
     t3 = fmt.tables.get("t3")
     inline = len(c.included) <= BREAKDOWN_SHEET_MAX
+    breakdown = {}
+
+    def rewrite(name: str, data: bytes) -> bytes:
+        if name != breakdown.get("part") or len(c.included) < 2 or not inline:
+            return data
+        from .xlsx_template import stamp_rows
+
+        return stamp_rows(data, 3, ((rec.unit.code, rec.unit.name, *rec.latest.result["values"].data)
+                                    for rec in c.included[1:]))
 
     def extend(wb):
         head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
@@ -523,10 +532,11 @@ def summary_extend(c: Collection, district: str):
         ws.write_row(0, 0, breakdown_header(fmt), head)
         ws.write_row(1, 0, ["", "（字段）"] + keys, plain)
         included = c.included if inline else []
-        for i, rec in enumerate(included, start=2):
+        for i, rec in enumerate(included[:1], start=2):  # the first unit's row; the others are stamped like it
             ws.write_string(i, 0, rec.unit.code, plain)
             ws.write_string(i, 1, rec.unit.name, plain)
             ws.write_row(i, 2, rec.latest.result["values"].data, plain)
+        breakdown["part"] = f"xl/worksheets/sheet{ws.index + 1}.xml"  # xlsxwriter names sheet parts in order
         last = len(included) + 2
         if not inline:
             ws.write_string(last + 1, 0, f"纳入汇总的单位有 {len(c.included)} 个，分单位明细另存为 {BREAKDOWN_CSV}"
@@ -610,14 +620,15 @@ def summary_extend(c: Collection, district: str):
             ws3.insert_chart("A" + str(max(18, (22 * len(included) + 100) // 20 + 3)), pie)
             ws3.set_column(12, 12, 20)
 
-    return extend
+    return extend, rewrite
 
 
 def build_summary(c: Collection, district: str, key: bytes, narrative: dict | None = None) -> bytes:
     from .xlsx_template import build_workbook
 
+    extend, rewrite = summary_extend(c, district)
     return build_workbook(c.fmt, summary_identity(c, district), values=c.summary, narrative=narrative, key=key,
-                          extend=summary_extend(c, district))
+                          extend=extend, rewrite=rewrite)
 
 
 def check_summary(c: Collection, path: Path, key: bytes) -> list[dict]:
