@@ -63,3 +63,20 @@ def test_missing_and_unreadable_roster(tmp_path):
     (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
     with pytest.raises(NianbaoError, match="无法读取"):
         read_roster(tmp_path / "bad.xlsx")
+
+
+def test_a_file_name_points_to_its_unit_by_code_or_by_the_longest_name_in_it():
+    from nianbao.collect import RosterIndex
+    from nianbao.roster import Unit
+
+    units = [Unit("A01", "财政局"), Unit("A02", "区财政局"), Unit("A03", "民政局"), Unit("A04", "区民政局"),
+             Unit("B01", "教育局"), Unit("B02", "卫健委")]
+    index = RosterIndex(units)
+    assert index.named_after("B01-随便什么.xlsx").code == "B01"  # the code before "-" first
+    assert index.named_after("2025年区财政局年报.xlsx").code == "A02"  # 区财政局 over 财政局
+    assert index.named_after("财政局.xlsx").code == "A01"
+    assert index.named_after("教育局和卫健委.xlsx").code == "B01"  # same length: earlier in the roster
+    assert index.named_after("卫健委和教育局.xlsx").code == "B01"
+    assert index.named_after("别的单位.xlsx") is None
+    assert index.match("A03", "随便").code == "A03" and index.match("", " 区民政局 ").code == "A04"
+    assert index.match("Z99", "区民政局") is None  # a code that is not on the roster is not matched by name

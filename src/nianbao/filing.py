@@ -97,6 +97,7 @@ class Filing:
     origin: str = "return"  # return | import | summary
     findings: list = field(default_factory=list)  # found while reading (structure, identity)
     _parsed: dict | None = field(default=None, repr=False)
+    _values: dict | None = field(default=None, repr=False)
 
     @property
     def unit(self) -> str | None:
@@ -125,8 +126,11 @@ class Filing:
 
     @property
     def values(self) -> dict[str, int | float | None]:
-        """The numbers by canonical key; None where a cell is blank or unreadable."""
-        return {k: p.value for k, p in self.parsed().items()}
+        """The numbers by canonical key; None where a cell is blank or unreadable. Worked out once, like parsed():
+        a Filing's raw cells are not changed after it is read."""
+        if self._values is None or self._parsed is None:
+            self._values = {k: p.value for k, p in self.parsed().items()}
+        return self._values
 
     def place(self, key: str) -> str:
         return self.where.get(key) or self.fmt.cells[key].where

@@ -5,6 +5,7 @@ A definition is validated on load: a rule naming an unknown key or a malformed p
 """
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import sys
@@ -271,9 +272,17 @@ def available_layouts(include_import_only: bool = True) -> list[str]:
     return []
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(path: Path, mtime_ns: int) -> dict:
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
 def _raw_definition(layout: str) -> dict:
-    with open(_definition_path(layout), "rb") as f:
-        data = tomllib.load(f)
+    # each file is parsed once (a layout written as differences reads its base again and again); callers change
+    # what they get, so each gets its own copy
+    path = _definition_path(layout)
+    data = copy.deepcopy(_parsed(path, path.stat().st_mtime_ns))
     base = data.pop("base", None)
     if base is None:
         return data

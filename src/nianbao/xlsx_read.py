@@ -233,23 +233,22 @@ class Book:
 
     def get(self, sheet: str, ref: str) -> Content | None:
         """What one cell holds, or None when it is empty."""
-        return self.contents(sheet, (ref,))[0]
+        v = self.values(sheet, (ref,))[0]
+        formula = self.formulas(sheet).get(ref)
+        return None if v is None and formula is None else Content((v, formula))
 
-    def contents(self, sheet: str, refs) -> list[Content | None]:
-        """What each of these cells holds (None for an empty one): look-ups in the sheet's rows, so that reading
-        the 200 number cells and the labels of a return builds no dict of every cell."""
-        rows, formulas = self.rows(sheet), self.formulas(sheet)
+    def values(self, sheet: str, refs) -> list:
+        """The typed or cached value of each of these cells (None for an empty one; whole numbers as int): look-ups
+        in the sheet's rows, so that reading the 200 number cells and the labels of a return builds no dict of
+        every cell. Which of them hold a formula is formulas()'s to say."""
+        rows = self.rows(sheet)
         height, out = len(rows), []
         for ref in refs:
             r, c = _ref(ref)
-            v = rows[r][c] if r < height and c < len(rows[r]) else ""
-            formula = formulas.get(ref) if formulas else None
-            if v == "" or v is None:
-                out.append(None if formula is None else Content((None, formula)))
-                continue
+            v = rows[r][c] if r < height and c < len(rows[r]) else None
             if v.__class__ is float and v.is_integer() and abs(v) < 2**53:
                 v = int(v)
-            out.append(Content((v, formula)))
+            out.append(None if v == "" else v)
         return out
 
     def cells(self, sheet: str) -> dict[str, Content]:
@@ -316,9 +315,8 @@ def read_identity(book: Book, fmt_hint: ReportFormat | None = None) -> dict:
 
 def _labels_in_place(book: Book, sheet: str, table) -> int:
     """How many of the table's fixed labels stand on this sheet where the format puts them."""
-    got = book.contents(sheet, [top for top, _, _ in table.label_cells])
-    return sum(1 for c, (_, _, want) in zip(got, table.label_cells)
-               if normalize_label(None if c is None else c.value) == want)
+    got = book.values(sheet, [top for top, _, _ in table.label_cells])
+    return sum(1 for v, (_, _, want) in zip(got, table.label_cells) if normalize_label(v) == want)
 
 
 def _label_score(book: Book, fmt: ReportFormat) -> int:
@@ -376,8 +374,7 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
                                     cells=[renamed], expected=sheet, actual=renamed))
             sheet = renamed
         sheet_of[t.id] = sheet
-        for (top, text, want), got in zip(t.label_cells, book.contents(sheet, [c[0] for c in t.label_cells])):
-            got_v = None if got is None else got.value
+        for (top, text, want), got_v in zip(t.label_cells, book.values(sheet, [c[0] for c in t.label_cells])):
             if got_v == text or normalize_label(got_v) == want:
                 continue
             elsewhere = _find_label(book.cells(sheet), text)
@@ -414,18 +411,16 @@ def read(path, limits: Limits = LIMITS) -> Filing:
         sheet = sheet_of.get(table)
         if sheet is None:
             continue  # the sheet is missing: S02 says so; its cells stay blank
-        for (key, cell), c in zip(cells, book.contents(sheet, [cell.ref for _, cell in cells])):
-            where[key] = cell.where if sheet == cell.sheet else f"{sheet}!{cell.ref}"
-            if c is None:
-                raw[key] = None
-            elif c.formula is not None:
+        raw.update(zip((key for key, _ in cells), book.values(sheet, [cell.ref for _, cell in cells])))
+        where.update((key, cell.where if sheet == cell.sheet else f"{sheet}!{cell.ref}") for key, cell in cells)
+        formulas = book.formulas(sheet)
+        for key, cell in cells if formulas else ():
+            if cell.ref in formulas:
                 # never trust a computed value: the cell must hold what the unit typed
-                raw[key] = "=" + c.formula
+                raw[key] = "=" + formulas[cell.ref]
                 findings.append(Finding("C01", "error", formula_rule.text(
-                    "formula", where=f"{where[key]}（{cell.label}）", actual="=" + c.formula),
-                    keys=[key], cells=[where[key]], actual="=" + c.formula))
-            else:
-                raw[key] = c.value
+                    "formula", where=f"{where[key]}（{cell.label}）", actual=raw[key]),
+                    keys=[key], cells=[where[key]], actual=raw[key]))
     narrative = {}
     wbk = fmt.workbook
     if wbk["narrative"] in book.sheets:

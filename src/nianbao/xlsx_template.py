@@ -146,19 +146,33 @@ def stamp_rows(sheet_xml: bytes, model_row: int, rows) -> bytes:
         raise ValueError(f"row {model_row} is not the last written row before a gap")
     attrs = re.sub(r'\s(?:r|spans)="[^"]*"', "", model.group(1))
     cells = _CELL_IN_ROW.findall(model.group(2))
+    numbers: dict[int, str] = {}  # from column i on, every cell a number: one str.format per row
     out = []
     for r, values in enumerate(rows, start=model_row + 1):
-        row = []
-        for (col, style), v in zip(cells, values):
-            if v is None or v == "":
-                continue
-            if isinstance(v, str):
-                v = escape(_NOT_XML.sub("", v))
-                row.append(f'<c r="{col}{r}"{style} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
-            else:
-                row.append(f'<c r="{col}{r}"{style}><v>{v!r}</v></c>')
+        values = values[:len(cells)]
+        row, i = [], 0
+        for i, v in enumerate(values):
+            if v.__class__ in (int, float):
+                tail = values[i:]
+                if all(x.__class__ in (int, float) for x in tail):
+                    if i not in numbers:
+                        numbers[i] = "".join(f'<c r="{col}{{r}}"{style}><v>{{{n}}}</v></c>'
+                                             for n, (col, style) in enumerate(cells[i:]))
+                    row.append(numbers[i].format(*tail, r=r))
+                    break
+            row.append(_stamped_cell(cells[i], r, v))
         out.append(f'<row r="{r}"{attrs}>{"".join(row)}</row>')
     return (text[:model.end()] + "".join(out) + text[model.end():]).encode("utf-8")
+
+
+def _stamped_cell(cell: tuple[str, str], r: int, v) -> str:
+    col, style = cell
+    if v is None or v == "":
+        return ""
+    if isinstance(v, str):
+        v = escape(_NOT_XML.sub("", v))
+        return f'<c r="{col}{r}"{style} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
+    return f'<c r="{col}{r}"{style}><v>{v!r}</v></c>'
 
 
 def build_workbook(fmt: ReportFormat, identity: dict, values: dict | None = None, narrative: dict | None = None,
