@@ -274,7 +274,7 @@ class RosterIndex:
             self.by_name.setdefault(_norm(u.name), u)
         self.names = {u.name: u for u in reversed(units) if u.name}  # the first of a repeated name wins
         self.position = {id(u): i for i, u in enumerate(units)}
-        self.longest = max(map(len, self.names), default=0)
+        self.sizes = sorted({len(n) for n in self.names}, reverse=True)  # longest first: 区财政局 over 财政局
 
     def match(self, code, name) -> Unit | None:
         """The unit a return says it is: by its code when it has one, else by its name."""
@@ -287,7 +287,7 @@ class RosterIndex:
         if head in self.by_code:
             return self.by_code[head]
         n = len(filename)
-        for size in range(min(self.longest, n), 0, -1):  # longest first: 区财政局 over 财政局
+        for size in (size for size in self.sizes if size <= n):
             hits = [u for u in (self.names.get(filename[i:i + size]) for i in range(n - size + 1)) if u]
             if hits:  # two names of one length: the one earlier in the roster
                 return min(hits, key=lambda u: self.position[id(u)])
@@ -354,8 +354,12 @@ def collect(returns, roster: list[Unit], year: int, key: bytes, previous: dict |
 def sum_values(fmt, values_list: list[dict]) -> dict:
     """Cell-wise sums; amounts rounded to 4 decimals (0.0001 万元 = 1 元) so float noise cannot break a rule."""
     out = {}
+    if values_list and all(isinstance(v, Values) and v.index is values_list[0].index for v in values_list):
+        columns = dict(zip(values_list[0].index, zip(*(v.data for v in values_list))))  # one pass, not 200
+    else:
+        columns = {key: [v[key] for v in values_list] for key in fmt.cells}
     for key, cell in fmt.cells.items():
-        total = sum(v[key] for v in values_list)
+        total = sum(columns.get(key, ()))
         out[key] = round(float(total), 4) if cell.type == "decimal" else int(total)
     return out
 
@@ -702,12 +706,15 @@ def clear_stale_sendbacks(folder: Path):
             p.unlink()
 
 
-def write_sendbacks(c: Collection, folder: Path) -> dict[str, Path]:
-    from .annotate import annotate, annotated_name
+def write_sendbacks(c: Collection, folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """An annotated copy of each unit's failing latest return ({unit: path}), in a process pool when there are
+    many (openpyxl takes a tenth of a second for each); and what could not be copied, one line each."""
+    from .annotate import annotated_name
+    from .review import parallel_map
     from .safe_text import safe_filename
 
     clear_stale_sendbacks(folder)
-    out = {}
+    jobs = []
     for rec in c.records + c.strangers:
         s = rec.latest
         if s is None or not s.errors:
@@ -715,9 +722,26 @@ def write_sendbacks(c: Collection, folder: Path) -> dict[str, Path]:
         # one flat folder, named by unit code: two units' files may share a name
         name = annotated_name(s.path)
         prefix = f"{safe_filename(rec.unit.code)}-" if rec.unit.code else ""
-        out[rec.unit.code or rec.unit.name] = annotate(s.path, s.result["findings"], folder,
-                                                       name=name if name.startswith(prefix) else prefix + name)
-    return out
+        jobs.append((rec.unit.code or rec.unit.name, s.path, s.result["findings"], folder,
+                     name if name.startswith(prefix) else prefix + name, s.file))
+    out, problems = {}, []
+    for job, made in zip(jobs, parallel_map(_sendback, jobs, on_crash=lambda job: "处理进程意外终止")):
+        if isinstance(made, Path):
+            out[job[0]] = made
+        else:
+            problems.append(f"{job[0]}（{job[5]}）：无法生成批注副本 — {made}")
+    return out, problems
+
+
+def _sendback(job) -> Path | str:
+    from .annotate import annotate
+    from .errors import UnreadableFile
+
+    _, path, findings, folder, name, _ = job
+    try:
+        return annotate(path, findings, folder, name=name)
+    except UnreadableFile as e:  # this file only (a part that fails the limits); the folder's own errors stop all
+        return e.message
 
 
 def default_district(roster: list[Unit]) -> str:
@@ -734,6 +758,7 @@ class Outputs:
     summary_findings: list
     reports: list
     report_note: str | None = None
+    sendback_problems: list = field(default_factory=list)
 
 
 def write_outputs(c: Collection, outdir, key: bytes, district: str, narrative: dict | None = None,
@@ -742,13 +767,18 @@ def write_outputs(c: Collection, outdir, key: bytes, district: str, narrative: d
     report with its annex. Nothing is written under RETURNS."""
     from .atomic import write_bytes, write_text
 
+    from .review import Aside
+
     outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    # the summary is built in a process of its own while this one writes the register and the send-backs
+    summary = Aside(lambda: write_bytes(outdir / SUMMARY_NAME, build_summary(c, district, key, narrative)))
     csv_path = write_text(outdir / f"{REGISTER_NAME}.csv", register_csv(c))
     xlsx_path = write_bytes(outdir / f"{REGISTER_NAME}.xlsx", register_xlsx(c))
-    sendbacks = write_sendbacks(c, outdir / SENDBACK_DIR)
+    sendbacks, sendback_problems = write_sendbacks(c, outdir / SENDBACK_DIR)
     if len(c.included) > BREAKDOWN_SHEET_MAX:
         write_breakdown_csv(c, outdir / BREAKDOWN_CSV)
-    summary_path = write_bytes(outdir / SUMMARY_NAME, build_summary(c, district, key, narrative))
+    summary_path = summary.result()
     findings = check_summary(c, summary_path, key)
     reports, note = [], None
     if formats:
@@ -762,4 +792,4 @@ def write_outputs(c: Collection, outdir, key: bytes, district: str, narrative: d
                                 narrative=narrative, annex=annex(c))
         if not narrative:
             note = "未提供区级正文（--narrative），报告按草稿生成（每页标注草稿）"
-    return Outputs(csv_path, xlsx_path, summary_path, sendbacks, findings, reports, note)
+    return Outputs(csv_path, xlsx_path, summary_path, sendbacks, findings, reports, note, sendback_problems)

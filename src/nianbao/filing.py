@@ -121,7 +121,9 @@ class Filing:
 
     def parsed(self) -> dict[str, Parsed]:
         if self._parsed is None:
-            self._parsed = {k: parse_number(self.raw.get(k), c.type) for k, c in self.fmt.cells.items()}
+            raw = self.raw
+            self._parsed = {k: Parsed(v) if v.__class__ is int and v >= 0 else parse_number(v, c.type)
+                            for k, c in self.fmt.cells.items() for v in (raw.get(k),)}  # a count, the usual case
         return self._parsed
 
     @property

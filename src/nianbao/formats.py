@@ -150,6 +150,11 @@ class Table:
         """(top-left cell, text, text normalised) of every fixed label: worked out once, compared in every return."""
         return tuple((at.split(":")[0], text, normalize_label(text)) for at, text, _ in self.labels())
 
+    @functools.cached_property
+    def label_coords(self) -> tuple[tuple[int, int], ...]:
+        """(row, column) from zero of each of label_cells."""
+        return tuple(parse_cell(top) for top, _, _ in self.label_cells)
+
 
 class Section(NamedTuple):
     id: str

@@ -118,6 +118,50 @@ def parallel_map(func, items, initializer=None, initargs=(), workers: int | None
         yield func(item)
 
 
+class Aside:
+    """func() in a forked process while the caller goes on (where fork exists; elsewhere it runs at result()).
+    For work that needs everything read and nothing from the caller's next steps, e.g. the district summary
+    while the register is written: the parent's core is otherwise idle after reading. result() returns what func
+    returned, or raises its NianbaoError; should the process die, func runs again here."""
+
+    def __init__(self, func):
+        self.func, self.proc = func, None
+        try:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork")
+            self.receive, send = ctx.Pipe(duplex=False)
+            self.proc = ctx.Process(target=self._run, args=(send,), daemon=True)
+            self.proc.start()
+            send.close()
+        except (ValueError, OSError, RuntimeError):
+            self.proc = None  # no fork here: run in this process
+
+    def _run(self, send):
+        try:
+            send.send(("ok", self.func()))
+        except NianbaoError as e:
+            send.send(("nianbao", e.message))
+        except BaseException as e:  # noqa: BLE001  the parent decides; nothing may escape a forked child
+            send.send(("error", f"{type(e).__name__}: {e}"))
+
+    def result(self):
+        if self.proc is None:
+            return self.func()
+        try:
+            kind, value = self.receive.recv()
+        except (EOFError, OSError):
+            kind, value = "died", None
+        finally:
+            self.proc.join()
+            self.receive.close()
+        if kind == "ok":
+            return value
+        if kind == "nianbao":
+            raise NianbaoError(value)
+        return self.func()  # it died or failed there: here its error is raised as it is
+
+
 def _isolated(func, item, initializer, initargs, on_crash):
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool

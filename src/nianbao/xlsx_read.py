@@ -244,7 +244,7 @@ class Book:
         rows = self.rows(sheet)
         height, out = len(rows), []
         for ref in refs:
-            r, c = _ref(ref)
+            r, c = _ref(ref) if ref.__class__ is str else ref  # "D5" or (row, column) from zero
             v = rows[r][c] if r < height and c < len(rows[r]) else None
             if v.__class__ is float and v.is_integer() and abs(v) < 2**53:
                 v = int(v)
@@ -315,7 +315,7 @@ def read_identity(book: Book, fmt_hint: ReportFormat | None = None) -> dict:
 
 def _labels_in_place(book: Book, sheet: str, table) -> int:
     """How many of the table's fixed labels stand on this sheet where the format puts them."""
-    got = book.values(sheet, [top for top, _, _ in table.label_cells])
+    got = book.values(sheet, table.label_coords)
     return sum(1 for v, (_, _, want) in zip(got, table.label_cells) if normalize_label(v) == want)
 
 
@@ -374,7 +374,7 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
                                     cells=[renamed], expected=sheet, actual=renamed))
             sheet = renamed
         sheet_of[t.id] = sheet
-        for (top, text, want), got_v in zip(t.label_cells, book.values(sheet, [c[0] for c in t.label_cells])):
+        for (top, text, want), got_v in zip(t.label_cells, book.values(sheet, t.label_coords)):
             if got_v == text or normalize_label(got_v) == want:
                 continue
             elsewhere = _find_label(book.cells(sheet), text)
@@ -398,6 +398,14 @@ def _cells_by_table(layout: str) -> dict[str, list]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _table_cells(layout: str, table: str) -> tuple[tuple, tuple, dict]:
+    """A table's keys, their (row, column) and their places ("表三!D5"), worked out once per layout."""
+    cells = _cells_by_table(layout)[table]
+    return (tuple(k for k, _ in cells), tuple(parse_cell(c.ref) for _, c in cells),
+            {k: c.where for k, c in cells})
+
+
 def read(path, limits: Limits = LIMITS) -> Filing:
     """Read a returned workbook into a Filing. Raises UnreadableFile (exit 2) for what is not a nianbao workbook."""
     path = Path(path)
@@ -411,8 +419,10 @@ def read(path, limits: Limits = LIMITS) -> Filing:
         sheet = sheet_of.get(table)
         if sheet is None:
             continue  # the sheet is missing: S02 says so; its cells stay blank
-        raw.update(zip((key for key, _ in cells), book.values(sheet, [cell.ref for _, cell in cells])))
-        where.update((key, cell.where if sheet == cell.sheet else f"{sheet}!{cell.ref}") for key, cell in cells)
+        keys, coords, places = _table_cells(fmt.layout, table)
+        raw.update(zip(keys, book.values(sheet, coords)))
+        where.update(places if sheet == fmt.tables[table].sheet else
+                     {key: f"{sheet}!{cell.ref}" for key, cell in cells})
         formulas = book.formulas(sheet)
         for key, cell in cells if formulas else ():
             if cell.ref in formulas:

@@ -75,6 +75,8 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
     out = col.write_outputs(c, outdir, key, district, text, () if no_report else (formats or ("docx", "html", "md")),
                             reference_docx)
     failed = [r for r in c.records if r.status in ("failed", "missing")]
+    for line in out.sendback_problems:
+        click.secho(line, fg="red", err=True)
     if as_json:
         json.dump(col.to_json(c), sys.stdout, ensure_ascii=False, indent=1 if len(c.records) <= 20 else None)
         sys.stdout.write("\n")
