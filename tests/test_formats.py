@@ -395,3 +395,12 @@ def test_a_broken_definition_fails_at_load(tmp_path, monkeypatch, body, complain
     name = write_definition(tmp_path, monkeypatch, body)
     with pytest.raises(FormatDefinitionError, match=re.escape(complaint)):
         load_format(name)
+
+
+def test_every_report_year_has_exactly_one_layout():
+    from nianbao.formats import available_layouts, format_for_year
+
+    spans = [(load_format(l).first_year, load_format(l).last_year, l) for l in available_layouts(False)]
+    for y in range(2019, 2101):
+        owners = [l for a, b, l in spans if a <= y <= b]
+        assert len(owners) == 1 and format_for_year(y).layout == owners[0], (y, owners)

@@ -103,8 +103,9 @@ def _examine(path_str: str) -> dict:
 
 def examine_all(paths: list[Path], key: bytes, previous: dict | None = None, workers: int | None = None):
     """One result per path, in order, streamed from a process pool on every core (one process as a fallback)."""
-    from . import checks, xlsx_read  # noqa: F401  imported once here, inherited by forked workers
-    from .review import parallel_map
+    from .review import parallel_map, preload
+
+    preload()
 
     yield from parallel_map(_examine, [str(p) for p in paths], _init, (key, previous), workers,
                             on_crash=_crashed)

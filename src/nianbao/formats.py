@@ -473,6 +473,11 @@ def load_format(layout: str = "2021") -> ReportFormat:
 
 
 def format_for_year(year: int) -> ReportFormat:
+    """The layout a report of this year is made in (the current one asked first: the others are read only for
+    an earlier year; the years of the layouts never overlap, tests/test_formats.py)."""
+    current = load_format(DEFAULT_LAYOUT)
+    if current.first_year <= year <= current.last_year:
+        return current
     for layout in available_layouts(include_import_only=False):
         f = load_format(layout)
         if f.first_year <= year <= f.last_year:

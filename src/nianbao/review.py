@@ -181,12 +181,22 @@ def crashed(path) -> dict:
             "findings": [], "error": "读取时处理进程意外终止（文件可能已损坏或被恶意构造），请重新保存后提交"}
 
 
+def preload():
+    """Import what reviewing a file imports on first use, once here before the pool forks, rather than in every
+    worker while it holds its first files."""
+    import html  # noqa: F401  (formulas_in)
+
+    import python_calamine  # noqa: F401
+
+    from . import checks, identity, narrative_checks, narrative_numbers, xlsx_read  # noqa: F401
+
+
 def _work(args):
     return review_file(*args)
 
 
 def review_many(paths, previous=None, key=None, keep_filing=False, workers: int | None = None):
     """Verdicts for many files, in the order of `paths`."""
-    from . import checks, xlsx_read  # noqa: F401  imported once here, inherited by forked workers
+    preload()
     yield from parallel_map(_work, [(p, previous, key, keep_filing) for p in paths], workers=workers,
                             on_crash=lambda job: crashed(job[0]))
