@@ -69,9 +69,18 @@ def command(paths, as_json, annotate_dir, previous, key_file):
         from ..identity import load_key
 
         key = load_key(key_file, create=False)[0]
-    results = []
+    results, counts = [], {"total": 0, "passed": 0, "failed": 0, "unreadable": 0}
+    # a batch's JSON is streamed, one result at a time, unless annotating adds to the results afterwards
+    stream = as_json and not annotate_dir and len(files) > 20
+    if stream:
+        sys.stdout.write("[")
     for r in review_many(files, prev, key):
-        results.append(r)
+        counts["total"] += 1
+        counts["unreadable" if r.get("error") else "passed" if r["ok"] else "failed"] += 1
+        if stream:
+            sys.stdout.write((", " if counts["total"] > 1 else "") + json.dumps(r, ensure_ascii=False, default=str))
+        elif as_json or (annotate_dir and not r.get("error") and not r["ok"]):
+            results.append(r)
         if not as_json:
             print_result(r)
     if annotate_dir:
@@ -91,13 +100,13 @@ def command(paths, as_json, annotate_dir, previous, key_file):
                     raise  # the output folder: every copy would fail alike
                 except Exception as e:
                     click.secho(f"    无法生成批注副本：{e}", fg="red", err=True)
-    unreadable = sum(1 for r in results if r.get("error"))
-    failed = sum(1 for r in results if not r.get("error") and not r["ok"])
-    if as_json:
+    unreadable, failed, total = counts["unreadable"], counts["failed"], counts["total"]
+    if stream:
+        sys.stdout.write("]\n")
+    elif as_json:
         # indented for a few files; compact for a batch (only then does json use its C encoder)
         json.dump(results, sys.stdout, ensure_ascii=False, default=str, indent=1 if len(results) <= 20 else None)
         sys.stdout.write("\n")
     else:
-        click.echo(f"共 {len(results)} 个文件：通过 {len(results) - failed - unreadable}，未通过 {failed}，"
-                   f"无法读取 {unreadable}。")
+        click.echo(f"共 {total} 个文件：通过 {total - failed - unreadable}，未通过 {failed}，无法读取 {unreadable}。")
     sys.exit(2 if unreadable else 1 if failed else 0)
