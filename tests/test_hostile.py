@@ -755,3 +755,14 @@ def test_import_refuses_broken_and_hostile_reports_naming_them(a_docx, tmp_path,
     assert not (tmp_path / "out.json").exists()
     assert tree_hash(tmp_path) == before
     assert "root:" not in r.stdout + r.stderr
+
+
+def test_formulas_are_found_with_or_without_a_namespace_prefix():
+    from nianbao.xlsx_read import formulas_in
+
+    plain = (b'<worksheet xmlns="m"><sheetData><row r="5"><c r="D5"><f>SUM(A1:A2)&amp;"&#20182;"</f><v>3</v></c>'
+             b'<c r="E5" t="s"><v>0</v></c><c r="F5"><f t="shared" si="0"/><v>1</v></c></row></sheetData></worksheet>')
+    assert formulas_in(plain) == {"D5": 'SUM(A1:A2)&"他"', "F5": "（共享公式）"}
+    prefixed = plain.replace(b"<", b"<x:").replace(b"<x:/", b"</x:").replace(b'xmlns="m"', b'xmlns:x="m"')
+    assert formulas_in(prefixed) == formulas_in(plain)
+    assert formulas_in(plain.replace(b"<f>SUM(A1:A2)&amp;\"&#20182;\"</f>", b"")) == {"F5": "（共享公式）"}

@@ -37,6 +37,7 @@ def _xml(data: bytes):
 
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?=[\s>/])")
 _FORMULA_UNPREFIXED = re.compile(rb"<f(?=[\s>/])")  # a literal start: re scans for it at C speed
+_PREFIXED_F = re.compile(rb":f[\s>/]")  # an <x:f> somewhere: only then the general pattern
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _FORMULA_TEXT = re.compile(rb"[^>]*?(?:/>|>([^<]*)<)")
 
@@ -47,9 +48,7 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
     from html import unescape  # XML's five entities and numeric references (openpyxl writes 他 as &#20182;)
 
     out = {}
-    if b"<f" not in sheet_xml and b":f" not in sheet_xml:
-        return out
-    for m in (_FORMULA if b":f" in sheet_xml else _FORMULA_UNPREFIXED).finditer(sheet_xml):
+    for m in (_FORMULA if _PREFIXED_F.search(sheet_xml) else _FORMULA_UNPREFIXED).finditer(sheet_xml):
         cell = None
         for cell in _CELL_START.finditer(sheet_xml, max(0, m.start() - 400), m.start()):
             pass  # the last cell start before the formula is its cell
@@ -70,6 +69,9 @@ _NOT_FOR_VALUES = ("xl/theme/", "xl/media/", "xl/printerSettings/", "xl/drawings
                    "xl/externalLinks/", "xl/calcChain.xml", "xl/persons/", "xl/threadedComments/")
 # the template's sheets that reading a return never needs (the same names in every layout)
 _NEVER_READ = tuple(load_format(DEFAULT_LAYOUT).workbook[k] for k in ("instructions", "flags"))
+# the sheets it reads; any other sheet (a renamed table, the summary's breakdown) is inflated when it is asked for
+_READ_FIRST = frozenset([t.sheet for t in load_format(DEFAULT_LAYOUT).tables.values()] + [
+    load_format(DEFAULT_LAYOUT).workbook[k] for k in ("narrative", "results", "identity")])
 
 
 class Content(tuple):
@@ -128,7 +130,7 @@ class Book:
             raise UnreadableFile("压缩包中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿")
         else:
             self._read_structure()
-            skip = {self.sheet_paths.get(n) for n in _NEVER_READ} | set(self.members)
+            skip = {p for n, p in self.sheet_paths.items() if n not in _READ_FIRST} | set(self.members)
             self.members.update(z.inflate(lambda n: n == "_rels/.rels" or (
                 n.startswith("xl/") and not n.startswith(_NOT_FOR_VALUES) and n not in skip)))
             # calamine reads the members as inflated and checked, never the original: a header that lies about a
@@ -212,10 +214,19 @@ class Book:
                                      "中打开，清除密码后另存为 .xlsx，再重新提交") from None
             raise UnreadableFile(f"无法读取工作簿：{e}") from None
 
+    def _ensure(self, sheet: str):
+        """Inflate a sheet that was left out at first (not one a return's reading reads), and show it to calamine."""
+        part = self.sheet_paths.get(sheet)
+        if part and part not in self.members and self._zip is not None and part in self._zip.names:
+            self.members.update(self._zip.inflate(lambda n: n == part))
+            self.data = repack(self.members)
+            self._open_calamine()
+
     def rows(self, sheet: str) -> list[list]:
         """The sheet's values as rows from A1 (calamine's "" for empty)."""
         grid = self._grids.get(sheet)
         if grid is None:
+            self._ensure(sheet)
             try:
                 grid = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as e:
@@ -227,6 +238,7 @@ class Book:
         """{cell: formula} of the sheet's cells whose content is a formula."""
         found = self._formulas.get(sheet)
         if found is None:
+            self._ensure(sheet)
             member = self.members.get(self.sheet_paths.get(sheet, ""))
             found = self._formulas[sheet] = formulas_in(member) if member else {}
         return found
@@ -261,6 +273,7 @@ class Book:
     def may_hold(self, sheet: str, column: str, first_row: int = 1) -> bool:
         """False only when the sheet's XML has no cell with content in the column from first_row down (every such
         cell an empty <c …/>): then reading the sheet can be skipped. True whenever in doubt."""
+        self._ensure(sheet)
         member = self.members.get(self.sheet_paths.get(sheet, ""))
         if not member:
             return True

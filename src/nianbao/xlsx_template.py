@@ -132,6 +132,7 @@ def _stamp_members(members, identity: dict, rewrite=None) -> bytes:
 
 
 _CELL_IN_ROW = re.compile(r'<c r="([A-Z]+)[0-9]+"((?: s="[0-9]+")?)')
+_NUMBERS = {int, float}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -154,7 +155,7 @@ def stamp_rows(sheet_xml: bytes, model_row: int, rows) -> bytes:
         for i, v in enumerate(values):
             if v.__class__ in (int, float):
                 tail = values[i:]
-                if all(x.__class__ in (int, float) for x in tail):
+                if {*map(type, tail)} <= _NUMBERS:
                     if i not in numbers:
                         numbers[i] = "".join(f'<c r="{col}{{r}}"{style}><v>{{{n}}}</v></c>'
                                              for n, (col, style) in enumerate(cells[i:]))
