@@ -67,9 +67,8 @@ def formulas_in(sheet_xml: bytes) -> dict[str, str]:
 _STRUCTURE = ("mimetype", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 _NOT_FOR_VALUES = ("xl/theme/", "xl/media/", "xl/printerSettings/", "xl/drawings/", "xl/vbaProject", "xl/embeddings/",
                    "xl/externalLinks/", "xl/calcChain.xml", "xl/persons/", "xl/threadedComments/")
-# the template's sheets that reading a return never needs (the same names in every layout)
-_NEVER_READ = tuple(load_format(DEFAULT_LAYOUT).workbook[k] for k in ("instructions", "flags"))
-# the sheets it reads; any other sheet (a renamed table, the summary's breakdown) is inflated when it is asked for
+# the sheets it reads (the same names in every layout); any other sheet (a renamed table, the summary's breakdown)
+# is inflated when it is asked for, and the template's instructions and flag sheet never are
 _READ_FIRST = frozenset([t.sheet for t in load_format(DEFAULT_LAYOUT).tables.values()] + [
     load_format(DEFAULT_LAYOUT).workbook[k] for k in ("narrative", "results", "identity")])
 
@@ -242,12 +241,6 @@ class Book:
             member = self.members.get(self.sheet_paths.get(sheet, ""))
             found = self._formulas[sheet] = formulas_in(member) if member else {}
         return found
-
-    def get(self, sheet: str, ref: str) -> Content | None:
-        """What one cell holds, or None when it is empty."""
-        v = self.values(sheet, (ref,))[0]
-        formula = self.formulas(sheet).get(ref)
-        return None if v is None and formula is None else Content((v, formula))
 
     def values(self, sheet: str, refs) -> list:
         """The typed or cached value of each of these cells (None for an empty one; whole numbers as int): look-ups
