@@ -326,12 +326,19 @@ class Measurement:
 
 
 # --------------------------------------------------------------------------------------- validators
+def _json_of(stdout: Path, command: str):
+    """What a command printed with --json, or the problem (a str) when it printed no JSON."""
+    try:
+        return json.loads(stdout.read_text(encoding="utf-8"))
+    except ValueError as e:
+        return f"{command} --json printed no JSON ({e})"
+
+
 def _check_ok(n):
     def validate(stdout: Path, workdir, tag):
-        try:
-            results = json.loads(stdout.read_text(encoding="utf-8"))
-        except ValueError as e:
-            return f"check --json printed no JSON ({e})"
+        results = _json_of(stdout, "check")
+        if isinstance(results, str):
+            return results
         bad = [r["file"] for r in results if not r.get("ok")]
         if len(results) != n or bad:
             return f"check: {len(results)} results for {n} returns, {len(bad)} not ok (e.g. {bad[:2]})"
@@ -340,10 +347,9 @@ def _check_ok(n):
 
 def _collect_ok(n):
     def validate(stdout: Path, workdir, tag):
-        try:
-            data = json.loads(stdout.read_text(encoding="utf-8"))
-        except ValueError as e:
-            return f"collect --json printed no JSON ({e})"
+        data = _json_of(stdout, "collect")
+        if isinstance(data, str):
+            return data
         passed = sum(1 for u in data["units"] if u["status"] in ("passed", "passed_with_warnings"))
         if len(data["units"]) != n or passed != n or data["unusable"]:
             return f"collect: {passed} of {len(data['units'])} units passed (roster {n}), {len(data['unusable'])} unusable"

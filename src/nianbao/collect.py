@@ -19,6 +19,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import NianbaoError
 from .roster import Unit
@@ -651,15 +652,13 @@ def build_summary(c: Collection, district: str, key: bytes, narrative: dict | No
                           extend=extend, rewrite=rewrite)
 
 
-def check_summary(c: Collection, path: Path, key: bytes) -> list[dict]:
-    """The summary read back from its file: every E rule of a return, D01 against the included units' sums,
+def check_summary(c: Collection, filing, key: bytes) -> list[dict]:
+    """The summary as read back from its file: every E rule of a return, D01 against the included units' sums,
     D02 for each unit left out."""
     from .checks import check, fmt_num
     from .filing import Finding
     from .identity import verify
-    from .xlsx_read import read
 
-    filing = read(path)
     findings = [f for f in check(filing) if f.severity == "error"]
     problem = verify(filing.identity, key)
     if problem:
@@ -723,24 +722,32 @@ def write_sendbacks(c: Collection, folder: Path) -> tuple[dict[str, Path], list[
         # one flat folder, named by unit code: two units' files may share a name
         name = annotated_name(s.path)
         prefix = f"{safe_filename(rec.unit.code)}-" if rec.unit.code else ""
-        jobs.append((rec.unit.code or rec.unit.name, s.path, s.result["findings"], folder,
-                     name if name.startswith(prefix) else prefix + name, s.file))
+        jobs.append(SendBack(rec.unit.code or rec.unit.name, s.file, s.path, s.result["findings"], folder,
+                             name if name.startswith(prefix) else prefix + name))
     out, problems = {}, []
     for job, made in zip(jobs, parallel_map(_sendback, jobs, on_crash=lambda job: "处理进程意外终止")):
         if isinstance(made, Path):
-            out[job[0]] = made
+            out[job.unit] = made
         else:
-            problems.append(f"{job[0]}（{job[5]}）：无法生成批注副本 — {made}")
+            problems.append(f"{job.unit}（{job.file}）：无法生成批注副本 — {made}")
     return out, problems
 
 
-def _sendback(job) -> Path | str:
+class SendBack(NamedTuple):
+    unit: str  # code, or name for a unit without one
+    file: str  # as in the register
+    path: Path
+    findings: list
+    folder: Path
+    name: str  # of the annotated copy
+
+
+def _sendback(job: SendBack) -> Path | str:
     from .annotate import annotate
     from .errors import UnreadableFile
 
-    _, path, findings, folder, name, _ = job
     try:
-        return annotate(path, findings, folder, name=name)
+        return annotate(job.path, job.findings, job.folder, name=job.name)
     except UnreadableFile as e:  # this file only (a part that fails the limits); the folder's own errors stop all
         return e.message
 
@@ -769,6 +776,7 @@ def write_outputs(c: Collection, outdir, key: bytes, district: str, narrative: d
     from .atomic import write_bytes, write_text
 
     from .review import Aside
+    from .xlsx_read import read
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -780,13 +788,12 @@ def write_outputs(c: Collection, outdir, key: bytes, district: str, narrative: d
     if len(c.included) > BREAKDOWN_SHEET_MAX:
         write_breakdown_csv(c, outdir / BREAKDOWN_CSV)
     summary_path = summary.result()
-    findings = check_summary(c, summary_path, key)
+    filing = read(summary_path)  # checked, then reported, from what was written
+    findings = check_summary(c, filing, key)
     reports, note = [], None
     if formats:
         from .report import write_reports
-        from .xlsx_read import read
 
-        filing = read(summary_path)
         target = outdir / REPORT_DIR
         # a district without its narrative yet still gets its numbers laid out: as a marked draft
         reports = write_reports(filing, target, tuple(formats), draft=True, reference_docx=reference_docx,

@@ -155,6 +155,16 @@ class Table:
         """(row, column) from zero of each of label_cells."""
         return tuple(parse_cell(top) for top, _, _ in self.label_cells)
 
+    @functools.cached_property
+    def cell_coords(self) -> tuple[tuple[int, int], ...]:
+        """(row, column) from zero of each number cell, in the order of `cells`."""
+        return tuple(parse_cell(c.ref) for c in self.cells.values())
+
+    @functools.cached_property
+    def places(self) -> dict[str, str]:
+        """{key: "表三!D5"} of the number cells."""
+        return {k: c.where for k, c in self.cells.items()}
+
 
 class Section(NamedTuple):
     id: str

@@ -395,23 +395,6 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
 
 
 # ------------------------------------------------------------------------------------------ the filing
-@functools.lru_cache(maxsize=16)
-def _cells_by_table(layout: str) -> dict[str, list]:
-    """{table id: [(key, Cell)]} in the format's order: each sheet's cells are looked up together."""
-    out: dict[str, list] = {}
-    for key, cell in load_format(layout).cells.items():
-        out.setdefault(cell.table, []).append((key, cell))
-    return out
-
-
-@functools.lru_cache(maxsize=64)
-def _table_cells(layout: str, table: str) -> tuple[tuple, tuple, dict]:
-    """A table's keys, their (row, column) and their places ("表三!D5"), worked out once per layout."""
-    cells = _cells_by_table(layout)[table]
-    return (tuple(k for k, _ in cells), tuple(parse_cell(c.ref) for _, c in cells),
-            {k: c.where for k, c in cells})
-
-
 def read(path, limits: Limits = LIMITS) -> Filing:
     """Read a returned workbook into a Filing. Raises UnreadableFile (exit 2) for what is not a nianbao workbook."""
     path = Path(path)
@@ -421,16 +404,14 @@ def read(path, limits: Limits = LIMITS) -> Filing:
     findings, sheet_of = check_structure(book, fmt)
     raw, where = {}, {}
     formula_rule = fmt.rules["S02"]
-    for table, cells in _cells_by_table(fmt.layout).items():
-        sheet = sheet_of.get(table)
+    for t in fmt.tables.values():
+        sheet = sheet_of.get(t.id)
         if sheet is None:
             continue  # the sheet is missing: S02 says so; its cells stay blank
-        keys, coords, places = _table_cells(fmt.layout, table)
-        raw.update(zip(keys, book.values(sheet, coords)))
-        where.update(places if sheet == fmt.tables[table].sheet else
-                     {key: f"{sheet}!{cell.ref}" for key, cell in cells})
+        raw.update(zip(t.cells, book.values(sheet, t.cell_coords)))
+        where.update(t.places if sheet == t.sheet else {key: f"{sheet}!{c.ref}" for key, c in t.cells.items()})
         formulas = book.formulas(sheet)
-        for key, cell in cells if formulas else ():
+        for key, cell in t.cells.items() if formulas else ():
             if cell.ref in formulas:
                 # never trust a computed value: the cell must hold what the unit typed
                 raw[key] = "=" + formulas[cell.ref]
