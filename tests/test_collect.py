@@ -436,7 +436,7 @@ def _register(collected) -> list[dict]:
 
 
 def test_save_time_from_the_file_else_its_modification_time(tmp_path):
-    from nianbao.collect import saved_time
+    from nianbao.returns import saved_time
     from nianbao.xlsx_read import read
 
     # a real return whose document properties say when it was saved: the reader hands them on
