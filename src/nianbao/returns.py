@@ -20,9 +20,9 @@ _MODIFIED = re.compile(rb"<(?:dcterms:modified|dc:date)\b[^>]*>\s*([^<]+?)\s*<")
 
 
 
-def saved_time(path: Path, properties: bytes = b"") -> tuple[str, str]:
+def saved_time(path: Path, properties: bytes = b"", received: dt.datetime | None = None) -> tuple[str, str]:
     """(UTC ISO time, "core" | "mtime"): the save time in the file's document properties (docProps/core.xml of
-    .xlsx, meta.xml of .ods, as the reader inflated them), else the file's mtime."""
+    .xlsx, meta.xml of .ods, as the reader inflated them), else the file's mtime (or when it was `received`)."""
     m = _MODIFIED.search(properties[:1 << 16])
     if m:
         try:
@@ -33,7 +33,11 @@ def saved_time(path: Path, properties: bytes = b"") -> tuple[str, str]:
                 return _iso(t), "core"
         except (ValueError, UnicodeDecodeError):
             pass
-    return _iso(dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)), "mtime"
+    return _iso(received or _mtime(path)), "mtime"
+
+
+def _mtime(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
 
 
 def _iso(t: dt.datetime) -> str:
@@ -65,9 +69,10 @@ def _previous_for(path: Path):
     return match_previous(_PREVIOUS, idt.get("unit_code"), idt.get("unit"))
 
 
-def examine(path: Path, key: bytes | None, previous=None) -> dict:
+def examine(path: Path, key: bytes | None, previous=None, received: dt.datetime | None = None) -> dict:
     """The verdict of one file with what the register needs of it (see the module docstring); a plain dict of
-    plain values (it crosses process boundaries, and the desk stores it as JSON)."""
+    plain values (it crosses process boundaries, and the desk stores it as JSON). `received`: when the desk took
+    the upload (else the file's mtime stands for it)."""
     from .review import review_file, sha256
 
     r = review_file(path, previous, key, keep_filing=True)
@@ -77,9 +82,8 @@ def examine(path: Path, key: bytes | None, previous=None) -> dict:
     try:
         if "sha256" not in r:  # unreadable: hash what is on disk
             r["sha256"] = sha256(path)
-        r["saved_at"], r["saved_from"] = saved_time(path, r.pop("properties", b""))
-        r.setdefault("received_at", iso_precise(dt.datetime.fromtimestamp(path.stat().st_mtime,
-                                                                           dt.timezone.utc)))
+        r["saved_at"], r["saved_from"] = saved_time(path, r.pop("properties", b""), received)
+        r["received_at"] = iso_precise(received or _mtime(path))
     except OSError as e:
         r.update(sha256="", saved_at="", saved_from="mtime", error=r.get("error") or f"无法读取文件：{e}")
     return r
