@@ -201,6 +201,10 @@ class Register:
     def to_json(self) -> dict:
         return to_json(self)
 
+    def record(self, code: str) -> Record | None:
+        """The roster unit's record."""
+        return self._by_code.get(code)
+
     def add(self, file: str, path, result: dict) -> Placed:
         """One examined return (`returns.examine`; its `values` a sequence in its format's key order): unusable
         (unreadable, no or a broken identity, another year), a roster unit's, or a stranger's."""

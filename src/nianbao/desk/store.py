@@ -30,6 +30,7 @@ API for the web layer (everything raises NianbaoError with a Chinese message on 
         the same for a file the web layer already streamed into desk.incoming_dir() (it is moved, not copied).
     desk.register(year) -> Register               # nianbao.register.Register, kept live; .to_json() is collect --json
     desk.submission(id) -> Submission | None
+    desk.submissions(year) -> list[Submission]    # in the order received
     desk.unit_submissions(year, code) -> list[Submission]   # oldest first (the register's order)
     desk.set_explanation(submission_id, rule, text)  # '' removes it; shown in the register's 说明 column
     desk.link_for(year, code) -> str              # the unit's link token (base64url); same until revoked
@@ -533,6 +534,11 @@ class Desk:
         live.catch_up()
         return live
 
+    def submissions(self, year: int) -> list[Submission]:
+        """Every submission of the collection, in the order received."""
+        with self.lock:
+            return [s for s, _ in self._live(self._need(year)).subs.values()]
+
     def submission(self, submission_id: int) -> Submission | None:
         row = self._one("SELECT year FROM submissions WHERE id = ?", int(submission_id))
         if row is None:
@@ -546,7 +552,7 @@ class Desk:
             live = self._live(self._need(year))
             ids = {i for (i,) in self.db.execute("SELECT id FROM submissions WHERE year = ? AND unit = ?",
                                                  (year, code))}
-            rec = live.register._by_code.get(code)
+            rec = live.register.record(code)
             ids |= {live.ids[id(s)] for s in (rec.submissions if rec else [])}
             return sorted((live.subs[i][0] for i in ids), key=lambda s: (s.result.get("saved_at", ""),
                                                                          s.received_at, s.file))
