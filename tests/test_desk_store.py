@@ -191,7 +191,8 @@ def test_killed_midway_every_acknowledged_upload_is_there_and_no_half_record(tmp
             assert hashlib.sha256(again.blob_path(sha).read_bytes()).hexdigest() == sha
         for s in stored.values():  # no row without its blob
             assert hashlib.sha256(again.blob_path(s.sha256).read_bytes()).hexdigest() == s.sha256
-        assert not list(again.incoming_dir().iterdir())  # a half-written upload is never counted
+        blobs = {p.name for p in again.files.glob("??/*")}
+        assert {s.sha256 for s in stored.values()} <= blobs  # a half-written upload in incoming/ is never counted
         assert len(again.register(YEAR).to_json()["units"]) == len(UNITS)
         counted = sum(len(r.submissions) for r in again.register(YEAR).records)
         assert counted == len(stored) >= len(acked) and len(stored) < 50  # it did die midway
@@ -316,3 +317,26 @@ def test_desk_cli_open_and_token(tmp_path):
                         (("desk", "token", tmp_path / "没有"), "找不到工作区")):
         r = run_cli(*args)
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
+
+
+def test_many_uploads_at_once_examined_in_worker_processes(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nianbao.collect import collect
+    from nianbao.roster import read_roster
+
+    desk = Desk(tmp_path / "ws", workers=2)
+    desk.open_collection(YEAR, _roster(tmp_path))
+    files = []
+    for n in range(24):
+        code, name = UNITS[n % len(UNITS)]
+        files.append(tmp_path / "up" / f"{n:02d}-{code}.xlsx")
+        write_return(files[-1], _values(200 + n), unit=name, code=code, key=desk.office_key())
+    with ThreadPoolExecutor(12) as pool:
+        subs = list(pool.map(lambda p: desk.receive(YEAR, _chunks(p), p.name, unit=p.name[3:6]), files))
+    assert sorted(s.id for s in subs) == list(range(1, 25)) and all(s.status == "passed" for s in subs)
+    exports.write_received(desk, YEAR, tmp_path / "got")
+    again = collect(tmp_path / "got", read_roster(tmp_path / "名单.csv"), YEAR, desk.office_key(), workers=1)
+    assert again.to_json() == desk.register(YEAR).to_json()
+    assert again.summary == desk.register(YEAR).summary
+    desk.close()

@@ -27,7 +27,8 @@ API for the web layer (everything raises NianbaoError with a Chinese message on 
         Stored durably (blob fsync'd + renamed + dir fsync'd, then one committed transaction), examined with the
         same review_file as `check`/`collect`, added to the register. Returned only after commit.
     desk.receive_path(year, path, filename, unit=None) -> Submission
-        the same for a file the web layer already streamed into desk.incoming_dir() (it is moved, not copied).
+        the same for a file the web layer already streamed into desk.incoming_dir() (it is moved, not copied;
+        a file elsewhere is copied in and left alone).
     desk.register(year) -> Register               # nianbao.register.Register, kept live; .to_json() is collect --json
     desk.submission(id) -> Submission | None
     desk.submissions(year) -> list[Submission]    # in the order received
@@ -73,6 +74,7 @@ DEFAULT_WORKSPACE = Path("nianbao-desk")
 UNIT_PATH = "/u/"
 CHUNK = 1 << 20
 MAX_EXPLANATION = 2000
+STALE_SECONDS = 3600  # an upload still in incoming/ after this long was cut off by a crash
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS office (
@@ -223,8 +225,9 @@ class Desk:
         self.key_path = self.workspace / "office.key"
         try:
             (self.files / "incoming").mkdir(parents=True, exist_ok=True)
-            for stale in (self.files / "incoming").iterdir():  # uploads cut off by a crash: never acknowledged
-                stale.unlink()
+            for stale in (self.files / "incoming").iterdir():  # cut off by a crash: never acknowledged, never counted
+                if stale.stat().st_mtime < _now().timestamp() - STALE_SECONDS:  # (a running server's are fresh)
+                    stale.unlink()
             self.db = sqlite3.connect(self.workspace / "desk.sqlite3", check_same_thread=False,
                                       isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -239,6 +242,7 @@ class Desk:
         self._registers: dict[int, _Live] = {}
         self._workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
         self._pool = None
+        self._key: bytes | None = None
 
     # ------------------------------------------------------------------------------------------ database
     def _tx(self):
@@ -309,7 +313,9 @@ class Desk:
         """The key templates are signed with (<workspace>/office.key; an existing one is kept)."""
         from ..identity import load_key
 
-        return load_key(self.key_path, create=True)[0]
+        if self._key is None:
+            self._key = load_key(self.key_path, create=True)[0]
+        return self._key
 
     def secret_key(self) -> bytes:
         return self._secret("session")
@@ -444,6 +450,9 @@ class Desk:
         if unit is not None:
             self._unit_row(year, unit)
         path = Path(path)
+        if path.resolve().parent != self.incoming_dir().resolve():  # elsewhere: copied in, the original left alone
+            with open(path, "rb") as f:
+                return self.receive(year, iter(lambda: f.read(CHUNK), b""), filename, unit)
         received = _now()
         try:
             digest, size = self._store(path)
