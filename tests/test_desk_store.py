@@ -41,7 +41,7 @@ def _roster(folder: Path) -> Path:
 
 def _desk(tmp_path) -> Desk:
     desk = Desk(tmp_path / "ws")
-    desk.set_password("正确的密码-123")
+    desk.set_password("正确的办公室密码-123")
     desk.open_collection(YEAR, _roster(tmp_path))
     return desk
 
@@ -264,10 +264,10 @@ def test_links_are_unguessable_stored_hashed_and_revocable(tmp_path):
     api = desk.new_api_token()
     assert desk.check_api_token(api) and not desk.check_api_token(api[:-1])
     data = _db_bytes(tmp_path / "ws")
-    for secret in list(tokens.values()) + [api, "正确的密码-123"]:
+    for secret in list(tokens.values()) + [api, "正确的办公室密码-123"]:
         assert secret.encode() not in data
     assert b"$argon2id$" in data
-    assert desk.verify_password("正确的密码-123") and not desk.verify_password("错误的密码-123")
+    assert desk.verify_password("正确的办公室密码-123") and not desk.verify_password("错误的办公室密码-123")
     desk.revoke(YEAR, "D02")
     assert desk.unit_for_token(tokens["D02"]) is None and desk.link_for(YEAR, "D02") is None
     new = desk.renew(YEAR, "D02")

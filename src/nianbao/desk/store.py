@@ -283,8 +283,8 @@ class Desk:
         """Sets (or changes) the office's password, argon2id-hashed; the office key is created with it."""
         from argon2 import PasswordHasher
 
-        if len(password or "") < 8:
-            raise NianbaoError("密码至少需要 8 个字符")
+        if len(password or "") < 10:
+            raise NianbaoError("密码至少需要 10 个字符")
         digest = PasswordHasher().hash(password)
         self.office_key()
         with self.lock, self._tx():
