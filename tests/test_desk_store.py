@@ -340,3 +340,20 @@ def test_many_uploads_at_once_examined_in_worker_processes(tmp_path):
     assert again.to_json() == desk.register(YEAR).to_json()
     assert again.summary == desk.register(YEAR).summary
     desk.close()
+
+
+def test_what_a_resubmission_changed(tmp_path):
+    desk = _desk(tmp_path)
+    code, name = UNITS[0]
+    first = _values(1)
+    second = dict(first, **{"t4.review.total": first["t4.review.total"] + 1,
+                            "t4.review.upheld": first["t4.review.upheld"] + 1})
+    subs = []
+    for n, values in enumerate((first, second)):
+        write_return(tmp_path / f"{n}.xlsx", values, unit=name, code=code, key=desk.office_key())
+        subs.append(desk.receive(YEAR, _chunks(tmp_path / f"{n}.xlsx"), f"{n}.xlsx", unit=code))
+    assert desk.changes(subs[0].id) == []
+    lines = desk.changes(subs[1].id)
+    assert len(lines) == 2 and all("→" in line for line in lines)
+    assert [s.id for s in desk.unit_submissions(YEAR, code)] == [subs[0].id, subs[1].id]
+    desk.close()

@@ -33,6 +33,7 @@ API for the web layer (everything raises NianbaoError with a Chinese message on 
     desk.submission(id) -> Submission | None
     desk.submissions(year) -> list[Submission]    # in the order received
     desk.unit_submissions(year, code) -> list[Submission]   # oldest first (the register's order)
+    desk.changes(submission_id) -> list[str]      # what it changed against the unit's previous submission
     desk.set_explanation(submission_id, rule, text)  # '' removes it; shown in the register's 说明 column
     desk.link_for(year, code) -> str              # the unit's link token (base64url); same until revoked
     desk.unit_for_token(token) -> (year, UnitInfo) | None   # constant-time per look-up (hash index)
@@ -566,6 +567,23 @@ class Desk:
             return sorted((live.subs[i][0] for i in ids), key=lambda s: (s.result.get("saved_at", ""),
                                                                          s.received_at, s.file))
 
+    def changes(self, submission_id: int) -> list[str]:
+        """What this submission changed against the unit's previous one in the register, one line per number
+        ("表三…：12 → 13", as the register's earlier rows say it); [] for the first or an unusable one."""
+        from ..register import diff_values
+
+        sub = self.submission(submission_id)
+        if sub is None:
+            return []
+        with self.lock:
+            live = self._live(sub.year)
+            placed, record = live.subs[sub.id][1], live.records.get(sub.id)
+            if placed is None:
+                return []
+            i = next(n for n, s in enumerate(record.submissions) if s is placed)
+            return diff_values(live.register.fmt, record.submissions[i - 1].result["values"],
+                               placed.result["values"]) if i else []
+
     def set_explanation(self, submission_id: int, rule: str, text: str):
         """An explanation typed for one of the submission's findings ('' removes it): it shows in the register's
         说明 column as one written in the workbook does."""
@@ -609,6 +627,7 @@ class _Live:
         self.register = Register(format_for_year(year), year, units)
         self.subs: dict[int, tuple[Submission, object]] = {}
         self.ids: dict[int, int] = {}  # id(the register's Submission) -> submission id
+        self.records: dict[int, object] = {}  # submission id -> the register's Record it went to
 
     def catch_up(self):
         db = self.desk.db
@@ -632,6 +651,7 @@ class _Live:
         self.subs[sub.id] = (sub, placed.submission)
         if placed.submission is not None:
             self.ids[id(placed.submission)] = sub.id
+            self.records[sub.id] = placed.record
         self.last = max(self.last, sub.id)
 
 
