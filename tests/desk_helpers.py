@@ -87,18 +87,19 @@ def free_port() -> int:
 class Server:
     """`nianbao serve WORKSPACE` as a real process on a free loopback port."""
 
-    def __init__(self, ws: Path, password_file: Path | None = None, extra=()):
+    def __init__(self, ws: Path, password_file: Path | None = None, extra=(), cwd=None):
         self.ws, self.port = ws, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "nianbao", "serve", str(ws), "--port", str(self.port), *extra]
         if password_file:
             args += ["--password-file", str(password_file)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        self.log = open(ws.parent / f"server-{self.port}.log", "w+")  # a file, not a pipe nobody drains
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, cwd=cwd,
                                      env=dict(os.environ, PYTHONUNBUFFERED="1"))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + self.proc.stderr.read())
+                raise RuntimeError("server exited: " + self.output())
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -118,5 +119,8 @@ class Server:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            stream.close()
+        self.log.close()
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")

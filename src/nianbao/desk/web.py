@@ -67,8 +67,10 @@ async def error_page(request: Request, exc: Exception) -> HTMLResponse:
     headers = getattr(exc, "headers", None) or {}
     if status == 405:
         headers = {}  # the allowed methods are not a visitor's business
+    parts = request.url.path.split("/")
+    back = f"/u/{parts[2]}" if len(parts) > 3 and parts[1] == "u" else None  # a link's sub-page: to its page
     response = render(request, "error.html", status, title=title, hint=hint, detail=detail, code=status,
-                      office=False)
+                      office=False, back=back)
     response.headers.update(headers)
     return response
 
