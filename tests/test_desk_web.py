@@ -332,3 +332,35 @@ def test_office_register_drop_and_api(desk, office, client, tmp_path):
         assert d.status_code == 200 and d.content[:2] == b"PK", what
     missing = office.get(f"/office/{YEAR}/missing")
     assert "&lt;script&gt;" in missing.text
+
+
+def test_office_sees_every_submission_and_what_changed(desk, office, client, tmp_path):
+    import time
+
+    base = link_path(desk, "D01")
+    bad = signed_return(desk, tmp_path / "1.xlsx", "D01", "测试区教育局", values=failing_values(4))
+    upload(client, base, bad)
+    time.sleep(1.1)  # the second is saved a second later: the save time orders them
+    good_values = failing_values(4)
+    good_values["t3.new.total"] -= 1
+    good = signed_return(desk, tmp_path / "2.xlsx", "D01", "测试区教育局", values=good_values)
+    upload(client, base, good)
+    page = office.get(f"/office/{YEAR}/unit/D01").text
+    assert page.count("下载原文件") == 2
+    assert "与上一次提交相比改动的数字" in page
+    assert f"→ {good_values['t3.new.total']}" in page
+    assert page.index("（以此为准）") < page.index("未通过")  # the newer, passing one counts and comes first
+    assert office.get(f"/office/submission/1/original").content == bad.read_bytes()
+
+
+def test_office_opens_a_collection_from_a_roster_upload(office, tmp_path):
+    page = office.get("/office")
+    roster = "单位代码,单位名称,单位类型,联系人\nN01,新区教育局,部门,李四\n".encode("utf-8")
+    r = office.post("/office/open", data={"csrf_token": csrf_of(page.text), "year": "2026"},
+                    files={"roster": ("名单.csv", roster, "text/csv")}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/office/2026"
+    assert "新区教育局" in office.get("/office/2026").text
+    assert "2026 年度" in office.get("/office").text
+    bad = office.post("/office/open", data={"csrf_token": csrf_of(page.text), "year": "2027"},
+                      files={"roster": ("名单.txt", b"x", "text/plain")})
+    assert bad.status_code == 400 and ".csv" in bad.text

@@ -55,7 +55,7 @@ def load_demo(workspace: Path, samples: Path):
     key = workspace / "office.key"
     if not key.exists():
         key.write_bytes((samples / "office.key").read_bytes())
-    desk = Desk(workspace)
+    desk = Desk(workspace, workers=None)
     if not desk.has_password():
         desk.set_password(DEMO_PASSWORD)
     if desk.collection(2025) is None:
@@ -89,7 +89,7 @@ def command(workspace, host, port, password_file, public_url, demo):
             raise NianbaoError("找不到 samples/ 示例文件夹：请在项目根目录运行 nianbao serve --demo（或 make desk）")
         desk = load_demo(ws, samples)
     else:
-        desk = Desk(ws)
+        desk = Desk(ws, workers=None)  # uploads examined in worker processes: every core, and a crash costs one
     password_file = password_file or os.environ.get(PASSWORD_ENV)
     if password_file and not desk.has_password():
         desk.set_password(read_password_file(password_file))

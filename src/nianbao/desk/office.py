@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from ..errors import NianbaoError
 from .uploads import read_form, uploads
-from .views import FILTERS, register_view, submission_view, unit_changes
+from .views import FILTERS, register_view, submission_view
 from .web import check_csrf, is_office, render
 
 DROP_MAX_FILES = 200  # one drop; the office can drop again
@@ -116,8 +116,16 @@ async def unit_page(request: Request):
 
     token = await sync(desk.link_for, year, code)
     link = unit_url(request.app.state.public_url, token) if token else None
-    return render(request, "office_unit.html", year=year, unit=unit, link=link,
-                  submissions=[submission_view(s) for s in reversed(subs)], changes=unit_changes(subs))
+    views = [dict(submission_view(s), changes=await sync(desk.changes, s.id)) for s in reversed(subs)]
+    return render(request, "office_unit.html", year=year, unit=unit, link=link, submissions=views,
+                  has_earlier=len(subs) > 1, counted=await sync(_counted, desk, year, code))
+
+
+def _counted(desk, year: int, code: str) -> str | None:
+    """The register's name of the submission that counts for the unit (its latest genuine return)."""
+    with desk.lock:
+        rec = desk.register(year).record(code)
+        return rec.latest.file if rec and rec.latest else None
 
 
 @office_only

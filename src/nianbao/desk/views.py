@@ -56,28 +56,8 @@ def findings_view(result: dict) -> list[dict]:
 
 def submission_view(sub) -> dict:
     result = sub.result or {}
-    return {"id": sub.id, "filename": sub.filename, "received": _time(sub.received_at), "status": sub.status,
+    return {"id": sub.id, "file": sub.file, "filename": sub.filename, "received": _time(sub.received_at), "status": sub.status,
             "status_text": VERDICT.get(sub.status, sub.status), "error": result.get("error"),
             "errors": len(sub.errors), "warnings": len(sub.warnings), "findings": findings_view(result),
             "explanations": dict(sub.explanations or {}), "note": sub.note,
             "unit": result.get("unit"), "unit_code": result.get("unit_code")}
-
-
-def unit_changes(subs) -> list[dict]:
-    """Between each usable submission and the one before it: the cells whose value changed."""
-    from ..formats import format_for_year
-    from ..register import diff_values
-
-    out, before = [], None
-    for sub in subs:
-        values = (sub.result or {}).get("values")
-        if values is None or sub.status == "unusable":
-            continue
-        fmt = format_for_year(sub.year)
-        if isinstance(values, (list, tuple)):  # a sequence in the format's key order
-            values = dict(zip(fmt.cells, values))
-        if before is not None:
-            out.append({"from": before[0].id, "to": sub.id, "received": _time(sub.received_at),
-                        "lines": diff_values(fmt, before[1], values)})
-        before = (sub, values)
-    return list(reversed(out))
