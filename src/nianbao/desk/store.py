@@ -46,7 +46,7 @@ API for the web layer (everything raises NianbaoError with a Chinese message on 
 Links: a unit's token is HMAC-SHA256(the workspace's link secret, "year|code|generation"), base64url (192 bits),
 so the office can download 分发清单 with the same links again; only its SHA-256 is stored, indexed for look-up.
 
-Submission fields: id, year, unit (link's unit code or None), sha256, filename (display only, never a path),
+Records (nianbao.desk.records, importable from here too) — Submission fields: id, year, unit (link's unit code or None), sha256, filename (display only, never a path),
 size, received_at (UTC ISO, microseconds), result (the examined dict: unit, unit_code, year, findings, error, …),
 explanations ({rule: text} typed in the browser), file (the register's name for it: "<id>/<safe filename>"),
 status ("unusable" | "failed" | "passed_with_warnings" | "passed"), errors, warnings, note (why it does not count
@@ -64,12 +64,14 @@ import secrets
 import sqlite3
 import tempfile
 import threading
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..errors import NianbaoError
 from ..limits import LIMITS
 from ..returns import iso_precise
+from .records import CollectionInfo, Live, Submission, UnitInfo, display_name
+
+__all__ = ["Desk", "CollectionInfo", "UnitInfo", "Submission", "DEFAULT_WORKSPACE", "unit_url", "display_name"]
 
 DEFAULT_WORKSPACE = Path("nianbao-desk")
 UNIT_PATH = "/u/"
@@ -137,74 +139,8 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def display_name(filename) -> str:
-    """The last part of what a browser sent as the file's name, without control characters: shown, never used as
-    a path (blobs are named by their hash)."""
-    name = PurePosixPath(str(filename or "").replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch >= " " and ch != "\x7f").strip()
-    return name[:200] or "未命名.xlsx"
-
-
 def unit_url(public_url: str, token: str) -> str:
     return public_url.rstrip("/") + UNIT_PATH + token
-
-
-@dataclass(frozen=True)
-class CollectionInfo:
-    year: int
-    layout: str
-    units: int
-    created_at: str
-
-
-@dataclass(frozen=True)
-class UnitInfo:
-    code: str
-    name: str
-    type: str
-    contact: str
-    generation: int
-    revoked: bool
-
-
-@dataclass
-class Submission:
-    """One upload as stored, with its examination (see the module docstring)."""
-
-    id: int
-    year: int
-    unit: str | None
-    sha256: str
-    filename: str
-    size: int
-    received_at: str
-    result: dict
-    explanations: dict = field(default_factory=dict)
-    category: str = ""  # where the register put it: "unit" | "stranger" | "unusable"
-    note: str = ""  # why it does not count for the link's unit (or why it cannot be used)
-
-    @property
-    def file(self) -> str:
-        """Its name in the register: unique, and ending in the name it came with (as `collect` sees a folder)."""
-        from ..safe_text import safe_filename
-
-        return f"{self.id}/{safe_filename(self.filename)}"
-
-    @property
-    def errors(self) -> list[dict]:
-        return [f for f in self.result.get("findings", []) if f["severity"] == "error"]
-
-    @property
-    def warnings(self) -> list[dict]:
-        return [f for f in self.result.get("findings", []) if f["severity"] != "error"]
-
-    @property
-    def status(self) -> str:
-        if self.category == "unusable":
-            return "unusable"
-        if self.errors:
-            return "failed"
-        return "passed_with_warnings" if self.warnings else "passed"
 
 
 def _examine_file(args) -> dict:
@@ -240,7 +176,7 @@ class Desk:
         except (OSError, sqlite3.Error) as e:
             raise NianbaoError(f"无法打开工作区 {self.workspace}：{e}") from None
         self.lock = threading.RLock()
-        self._registers: dict[int, _Live] = {}
+        self._registers: dict[int, Live] = {}
         self._workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
         self._pool = None
         self._key: bytes | None = None
@@ -536,11 +472,11 @@ class Desk:
         with self.lock:
             return self._live(self._need(year)).register
 
-    def _live(self, year: int) -> "_Live":
+    def _live(self, year: int) -> "Live":
         version = self._one("SELECT version FROM collections WHERE year = ?", year)[0]
         live = self._registers.get(year)
         if live is None or live.version != version:
-            live = self._registers[year] = _Live(self, year, version)
+            live = self._registers[year] = Live(self, year, version)
         live.catch_up()
         return live
 
@@ -611,58 +547,6 @@ class Desk:
                 stored.explanations.pop(rule, None)
             if placed is not None:
                 placed.result["explanations"] = {**(stored.result.get("explanations") or {}), **stored.explanations}
-
-
-class _Live:
-    """A collection's register, built from the stored results through Register.add (files are never re-read),
-    and the desk's submissions by id: {id: (Submission, the register's Submission or None)}."""
-
-    def __init__(self, desk: Desk, year: int, version: int):
-        from ..formats import format_for_year
-        from ..register import Register
-        from ..roster import Unit
-
-        self.desk, self.year, self.version, self.last = desk, year, version, 0
-        units = [Unit(u.code, u.name, u.type, u.contact) for u in desk.units(year)]
-        self.register = Register(format_for_year(year), year, units)
-        self.subs: dict[int, tuple[Submission, object]] = {}
-        self.ids: dict[int, int] = {}  # id(the register's Submission) -> submission id
-        self.records: dict[int, object] = {}  # submission id -> the register's Record it went to
-
-    def catch_up(self):
-        db = self.desk.db
-        rows = db.execute("SELECT id, unit, sha256, filename, size, received_at, result FROM submissions"
-                          " WHERE year = ? AND id > ? ORDER BY id", (self.year, self.last)).fetchall()
-        if not rows:
-            return
-        typed: dict[int, dict] = {}
-        for sid, rule, text in db.execute("SELECT submission, rule, text FROM explanations WHERE submission > ?",
-                                          (self.last,)):
-            typed.setdefault(sid, {})[rule] = text
-        for sid, unit, digest, filename, size, received_at, result in rows:
-            self.add(Submission(sid, self.year, unit, digest, filename, size, received_at, json.loads(result),
-                                typed.get(sid, {})))
-
-    def add(self, sub: Submission):
-        r = dict(sub.result)
-        r["explanations"] = {**(r.get("explanations") or {}), **sub.explanations}
-        placed = self.register.add(sub.file, self.desk.blob_path(sub.sha256), r)
-        sub.category, sub.note = placed.category, _note(placed, sub.unit)
-        self.subs[sub.id] = (sub, placed.submission)
-        if placed.submission is not None:
-            self.ids[id(placed.submission)] = sub.id
-            self.records[sub.id] = placed.record
-        self.last = max(self.last, sub.id)
-
-
-def _note(placed, unit: str | None) -> str:
-    """Why an upload does not count for the unit whose link it came through ('' when it does)."""
-    if placed.category == "unusable":
-        return "无法使用：" + placed.reason
-    if unit is None or placed.record.unit.code == unit:
-        return ""
-    who = placed.record.unit.name + (f"（{placed.record.unit.code}）" if placed.record.unit.code else "")
-    return f"此文件是“{who}”的填报表，不计入本单位；请用本单位的模板填报后重新提交"
 
 
 class _Transaction:
