@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import random
 import signal
 import subprocess
@@ -357,3 +358,18 @@ def test_what_a_resubmission_changed(tmp_path):
     assert len(lines) == 2 and all("→" in line for line in lines)
     assert [s.id for s in desk.unit_submissions(YEAR, code)] == [subs[0].id, subs[1].id]
     desk.close()
+
+
+def test_leftovers_of_a_crash_in_incoming_are_cleared_and_fresh_ones_kept(tmp_path):
+    desk = _desk(tmp_path)
+    old_file, old_dir = desk.incoming_dir() / "up-old.part", desk.incoming_dir() / "tmp-old"
+    fresh = desk.incoming_dir() / "up-fresh.part"
+    old_file.write_bytes(b"half")
+    (old_dir / "x").parent.mkdir()
+    (old_dir / "x").write_bytes(b"half")
+    fresh.write_bytes(b"being written by the running server")
+    for p in (old_file, old_dir):
+        os.utime(p, (1_600_000_000, 1_600_000_000))
+    desk.close()
+    with Desk(tmp_path / "ws") as again:
+        assert sorted(p.name for p in again.incoming_dir().iterdir()) == ["up-fresh.part"]

@@ -162,9 +162,7 @@ class Desk:
         self.key_path = self.workspace / "office.key"
         try:
             (self.files / "incoming").mkdir(parents=True, exist_ok=True)
-            for stale in (self.files / "incoming").iterdir():  # cut off by a crash: never acknowledged, never counted
-                if stale.stat().st_mtime < _now().timestamp() - STALE_SECONDS:  # (a running server's are fresh)
-                    stale.unlink()
+            self._clear_stale()
             self.db = sqlite3.connect(self.workspace / "desk.sqlite3", check_same_thread=False,
                                       isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -180,6 +178,17 @@ class Desk:
         self._workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
         self._pool = None
         self._key: bytes | None = None
+
+    def _clear_stale(self):
+        """Uploads cut off by a crash (never acknowledged, never counted); a running server's are fresh."""
+        import shutil
+
+        for stale in self.incoming_dir().iterdir():
+            try:
+                if stale.lstat().st_mtime < _now().timestamp() - STALE_SECONDS:
+                    shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
+            except OSError:
+                pass  # gone meanwhile, or not ours to remove: it is never counted either way
 
     # ------------------------------------------------------------------------------------------ database
     def _tx(self):
