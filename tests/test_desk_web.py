@@ -330,8 +330,15 @@ def test_office_register_drop_and_api(desk, office, client, tmp_path):
     for what in ("register.xlsx", "summary.xlsx", "templates.zip"):
         d = office.get(f"/office/{YEAR}/download/{what}")
         assert d.status_code == 200 and d.content[:2] == b"PK", what
+    for path in (f"/office/{YEAR}/download/report.docx", f"/office/{YEAR}/unit/D01/download/report.docx",
+                 f"/office/{YEAR}/unit/D01/download/template"):
+        d = office.get(path)
+        assert d.status_code == 200 and d.content[:2] == b"PK" and "filename*=UTF-8''" in d.headers["content-disposition"]
+    html = office.get(f"/office/{YEAR}/download/report.html")
+    assert html.status_code == 200 and "年度报告" in html.text
+    assert "script-src" not in html.headers["content-security-policy"]  # default-src 'none': no script runs
     missing = office.get(f"/office/{YEAR}/missing")
-    assert "&lt;script&gt;" in missing.text
+    assert "&lt;script&gt;" in missing.text and "催报" in missing.text
 
 
 def test_office_sees_every_submission_and_what_changed(desk, office, client, tmp_path):
@@ -364,3 +371,23 @@ def test_office_opens_a_collection_from_a_roster_upload(office, tmp_path):
     bad = office.post("/office/open", data={"csrf_token": csrf_of(page.text), "year": "2027"},
                       files={"roster": ("名单.txt", b"x", "text/plain")})
     assert bad.status_code == 400 and ".csv" in bad.text
+
+
+def test_a_large_register_is_paged_and_the_progress_counts_every_unit(tmp_path):
+    from nianbao.desk.views import PAGE_ROWS
+
+    units = [(f"P{i:05d}", f"分页测试第{i:05d}号单位") for i in range(PAGE_ROWS * 2 + 7)]
+    desk = make_workspace(tmp_path / "big", units)
+    try:
+        with TestClient(create_app(desk)) as c:
+            login(c)
+            first = c.get(f"/office/{YEAR}").text
+            assert f"已返回 0 / {len(units)}" in first
+            assert first.count("<tr><td>P") == PAGE_ROWS and "P00000" in first and f"P{PAGE_ROWS:05d}" not in first
+            last = c.get(f"/office/{YEAR}?page=3").text
+            assert last.count("<tr><td>P") == 7 and f"P{len(units) - 1:05d}" in last
+            assert "第 3 / 3 页" in last
+            live = c.get(f"/office/{YEAR}/live?page=3&status=missing").text
+            assert live.count("<tr><td>P") == 7
+    finally:
+        desk.close()

@@ -8,10 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from .office import XLSX, attachment, sync
-from .uploads import read_form, uploads
+from .uploads import chunks, read_form, uploads
 from .views import submission_view
-from .web import check_csrf, render
+from .web import XLSX, attachment, check_csrf, render, sync
 
 
 async def _unit(request: Request):
@@ -57,12 +56,8 @@ async def upload(request: Request):
     files = uploads(form)
     if not files:
         raise HTTPException(400, "请先选择要上传的填报表文件")
-    sub = await sync(request.app.state.desk.receive, year, _chunks(files[0].file.file), files[0].name, unit.code)
+    sub = await sync(request.app.state.desk.receive, year, chunks(files[0]), files[0].name, unit.code)
     return RedirectResponse(f"{_base(request)}/s/{sub.id}", 303)
-
-
-def _chunks(f, size: int = 1 << 20):
-    return iter(lambda: f.read(size), b"")
 
 
 async def explain(request: Request):

@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..errors import NianbaoError
-from .uploads import read_form, uploads
+from ..register import STATUS
+from .uploads import chunks, read_form, uploads
 from .views import FILTERS, register_view, submission_view
-from .web import check_csrf, is_office, render
+from .web import DOCX, XLSX, attachment, check_csrf, is_office, render, sync
 
 DROP_MAX_FILES = 200  # one drop; the office can drop again
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
 
 
 def office_only(handler):
@@ -38,21 +39,9 @@ def page(handler):
     return office_only(handler)
 
 
-def sync(func, *args, **kwargs):
-    """A call into the store, off the event loop; its Chinese refusals become a 400 page."""
-
-    async def run():
-        try:
-            return await run_in_threadpool(func, *args, **kwargs)
-        except NianbaoError as e:
-            raise HTTPException(400, e.message)
-
-    return run()
-
-
-def _collection(request: Request):
+async def _collection(request: Request):
     year = request.path_params["year"]
-    info = request.app.state.desk.collection(year)
+    info = await sync(request.app.state.desk.collection, year)
     if info is None:
         raise HTTPException(404, f"没有 {year} 年度的收集")
     return year, info
@@ -89,24 +78,29 @@ async def open_collection(request: Request):
     return RedirectResponse(f"/office/{int(year)}", 303)
 
 
+async def _register(request: Request, template: str):
+    year, info = await _collection(request)
+    q = request.query_params
+    status = q.get("status") if q.get("status") in STATUS else None
+    page_no = int(q["page"]) if q.get("page", "").isdigit() else 1
+    view = await run_in_threadpool(register_view, request.app.state.desk, year, status, page_no)
+    return render(request, template, year=year, info=info, filters=FILTERS, **view)
+
+
 @page
 async def register_page(request: Request):
-    year, info = _collection(request)
-    view = await run_in_threadpool(register_view, request.app.state.desk, year, request.query_params.get("status"))
-    return render(request, "register.html", year=year, info=info, filters=FILTERS, **view)
+    return await _register(request, "register.html")
 
 
 @office_only
 async def register_rows(request: Request):
     """The register's rows and progress line alone, for static/desk.js to refresh the page in place."""
-    year, _ = _collection(request)
-    view = await run_in_threadpool(register_view, request.app.state.desk, year, request.query_params.get("status"))
-    return render(request, "register_live.html", year=year, **view)
+    return await _register(request, "register_live.html")
 
 
 @page
 async def unit_page(request: Request):
-    year, _ = _collection(request)
+    year, _ = await _collection(request)
     desk, code = request.app.state.desk, request.path_params["code"]
     unit = next((u for u in await sync(desk.units, year) if u.code == code), None)
     if unit is None:
@@ -131,7 +125,7 @@ def _counted(desk, year: int, code: str) -> str | None:
 @office_only
 async def unit_link(request: Request):
     """Revoke a unit's link (it stops working at once), or give it a new one (the old one stops working)."""
-    year, _ = _collection(request)
+    year, _ = await _collection(request)
     form = await read_form(request)
     check_csrf(request, form)
     action = {"revoke": request.app.state.desk.revoke, "renew": request.app.state.desk.renew}.get(form.get("action"))
@@ -143,26 +137,22 @@ async def unit_link(request: Request):
 
 @office_only
 async def drop(request: Request):
-    year, _ = _collection(request)
+    year, _ = await _collection(request)
     desk = request.app.state.desk
     form = await read_form(request, max_files=DROP_MAX_FILES)
     check_csrf(request, form)
     received = []
     for up in uploads(form):
-        sub = await sync(desk.receive, year, _chunks(up.file.file), up.name, None)
+        sub = await sync(desk.receive, year, chunks(up), up.name, None)
         received.append(submission_view(sub))
     if not received:
         raise HTTPException(400, "没有选择任何文件")
     return render(request, "drop.html", year=year, received=received)
 
 
-def _chunks(f, size: int = 1 << 20):
-    return iter(lambda: f.read(size), b"")
-
-
 @page
 async def missing_page(request: Request):
-    year, _ = _collection(request)
+    year, _ = await _collection(request)
     from . import exports
 
     units, notice = await sync(exports.missing, request.app.state.desk, year)
@@ -170,14 +160,6 @@ async def missing_page(request: Request):
 
 
 # ------------------------------------------------------------------------------------------------ downloads
-def attachment(data: bytes, filename: str, media_type: str = "application/octet-stream") -> Response:
-    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in filename)
-    return Response(data, media_type=media_type, headers={
-        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"})
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOWNLOADS = {  # name in the URL → (export function, file name, media type)
     "templates.zip": ("templates_zip", "{year}年度填报模板.zip", "application/zip"),
     "register.xlsx": ("register_xlsx", "{year}年度登记表.xlsx", XLSX),
@@ -189,7 +171,7 @@ DOWNLOADS = {  # name in the URL → (export function, file name, media type)
 
 @office_only
 async def download(request: Request):
-    year, _ = _collection(request)
+    year, _ = await _collection(request)
     from . import exports
 
     what, desk = request.path_params["what"], request.app.state.desk
@@ -206,14 +188,14 @@ async def download(request: Request):
 
 def _report(data: bytes, name: str, what: str) -> Response:
     """A report: the Word file to download, the HTML shown in the page (it is our own render, escaped there)."""
-    if what.endswith(".html"):
-        return Response(data, media_type="text/html; charset=utf-8")
+    if what.endswith(".html"):  # its styles are inline (a self-contained page); still no script at all
+        return Response(data, media_type="text/html; charset=utf-8", headers={"content-security-policy": REPORT_CSP})
     return attachment(data, name, DOCX)
 
 
 @office_only
 async def unit_download(request: Request):
-    year, _ = _collection(request)
+    year, _ = await _collection(request)
     from . import exports
 
     desk, code, what = request.app.state.desk, request.path_params["code"], request.path_params["what"]
@@ -252,7 +234,7 @@ async def api_register(request: Request):
     if not is_office(request) and not (bearer and await sync(desk.check_api_token, bearer)):
         return JSONResponse({"error": "需要办公室登录或 API 令牌（Authorization: Bearer …）"}, 403)
     year = request.query_params.get("year", "")
-    if not year.isdigit() or desk.collection(int(year)) is None:
+    if not year.isdigit() or await sync(desk.collection, int(year)) is None:
         return JSONResponse({"error": f"没有 {year} 年度的收集"}, 404)
     register = await sync(desk.register, int(year))
     return JSONResponse(register.to_json())

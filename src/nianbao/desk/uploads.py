@@ -86,3 +86,10 @@ def uploads(form: FormData, field: str = "file") -> list[Upload]:
     """The files a form carries under `field` (an empty file chooser sends a nameless empty part: skipped)."""
     return [Upload(f.filename or "", f) for f in form.getlist(field)
             if isinstance(f, UploadFile) and (f.filename or f.size)]
+
+
+def chunks(upload: Upload, size: int = 1 << 20):
+    """The uploaded file as the store takes it: an iterable of bytes, a megabyte at a time."""
+    f = upload.file.file
+    f.seek(0)
+    return iter(lambda: f.read(size), b"")

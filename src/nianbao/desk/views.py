@@ -21,30 +21,41 @@ def _time(iso: str | None) -> str:
     return (t.astimezone() if t.tzinfo else t).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def register_view(desk, year: int, status: str | None = None) -> dict:
+PAGE_ROWS = 500  # a register page; a national roster of 10,000 units is 20 pages (and the live refresh stays light)
+
+
+def register_view(desk, year: int, status: str | None = None, page: int = 1) -> dict:
     with desk.lock:  # one consistent view while uploads arrive
-        return _register_view(desk.register(year), status)
+        return _register_view(desk.register(year), status, page)
 
 
-def _register_view(register, status: str | None) -> dict:
-    rows, counts = [], {k: 0 for k in STATUS}
+def _row(rec, st: str) -> dict:
+    latest = rec.latest
+    return {"code": rec.unit.code, "name": rec.unit.name, "status": st, "status_text": STATUS[st],
+            "submissions": len(rec.submissions),
+            "received": _time(max((s.result.get("received_at", "") for s in rec.submissions), default="")),
+            "errors": len(latest.errors) if latest else 0, "warnings": len(latest.warnings) if latest else 0,
+            "problems": [f"{f['rule']} {f['message']}" for f in (latest.errors if latest else [])[:3]]}
+
+
+def _register_view(register, status: str | None, page: int) -> dict:
+    counts = {k: 0 for k in STATUS}
+    shown = []
     for rec in register.records:
         st = rec.status
         counts[st] += 1
-        if status and st != status:
-            continue
-        latest = rec.latest
-        rows.append({"code": rec.unit.code, "name": rec.unit.name, "status": st, "status_text": STATUS[st],
-                     "submissions": len(rec.submissions),
-                     "received": _time(max((s.result.get("received_at", "") for s in rec.submissions), default="")),
-                     "errors": len(latest.errors) if latest else 0,
-                     "warnings": len(latest.warnings) if latest else 0,
-                     "problems": [f"{f['rule']} {f['message']}" for f in (latest.errors if latest else [])[:3]]})
+        if not status or st == status:
+            shown.append((rec, st))
+    pages = max(1, -(-len(shown) // PAGE_ROWS))
+    page = min(max(1, page), pages)
+    first = (page - 1) * PAGE_ROWS
+    rows = [_row(rec, st) for rec, st in shown[first:first + PAGE_ROWS]]
     n = len(register.records)
     returned = n - counts["missing"]
     passed = counts["passed"] + counts["passed_with_warnings"]
     return {"rows": rows, "counts": counts, "total": n, "returned": returned, "passed": passed,
-            "shown": status or "", "progress": f"已返回 {returned} / {n}，通过 {passed}",
+            "shown": status or "", "matching": len(shown), "page": page, "pages": pages, "first": first + 1,
+            "progress": f"已返回 {returned} / {n}，通过 {passed}",
             "unusable": list(register.unusable), "strangers": [r.unit.name for r in register.strangers]}
 
 

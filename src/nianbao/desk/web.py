@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.responses import HTMLResponse, Response
 from wtforms import Form
 from wtforms.csrf.session import SessionCSRF
+
+from ..errors import NianbaoError
 
 HERE = Path(__file__).parent
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
@@ -75,6 +79,30 @@ async def error_page(request: Request, exc: Exception) -> HTMLResponse:
     return response
 
 
+# ------------------------------------------------------------------------------------------------ store calls, files
+def sync(func, *args, **kwargs):
+    """A call into the store, off the event loop; its Chinese refusals become a 400 page."""
+
+    async def run():
+        try:
+            return await run_in_threadpool(func, *args, **kwargs)
+        except NianbaoError as e:
+            raise HTTPException(400, e.message)
+
+    return run()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def attachment(data: bytes, filename: str, media_type: str = "application/octet-stream") -> Response:
+    """A download under its Chinese name (RFC 6266 filename*), with an ASCII fallback for old browsers."""
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    return Response(data, media_type=media_type, headers={
+        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"})
+
+
 # ------------------------------------------------------------------------------------------------ CSRF
 class CsrfForm(Form):
     class Meta:
@@ -102,21 +130,6 @@ def check_csrf(request: Request, form) -> None:
 # ------------------------------------------------------------------------------------------------ who asks
 def is_office(request: Request) -> bool:
     return request.session.get("office") is True
-
-
-def require_office(request: Request):
-    """None when the office is logged in; else the way to the login page (for a page) or 403 (for anything else)."""
-    if is_office(request):
-        return None
-    if request.method == "GET" and not request.url.path.startswith(("/api/", "/office/download")):
-        return RedirectResponse("/login?next=" + _safe_next(request.url.path), 303)
-    raise HTTPException(403)
-
-
-def _safe_next(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path if path.startswith("/") and not path.startswith("//") else "/", safe="/")
 
 
 class Throttle:
