@@ -139,3 +139,25 @@ def test_department_drops_its_file_and_a_hostile_unit_name_stays_text(browser, s
     shot(page, "department-after-drop")
     ctx.close()
 
+
+
+def test_first_start_the_office_sets_its_password_in_the_browser(browser, tmp_path):
+    server = Server(tmp_path / "fresh")
+    try:
+        page = browser.new_page(locale="zh-CN")
+        page.goto(server.url + "/")
+        assert page.url.endswith("/setup")
+        shot(page, "office-setup")
+        page.fill("#pw", "第一次设置的密码-2025")
+        page.fill("#pw2", "第一次设置的密码-2025")
+        page.click("button:has-text('设置密码')")
+        page.wait_for_url("**/office")
+        assert "还没有任何收集" in page.inner_text("main")
+        shot(page, "office-collections-empty")
+        page.click("button:has-text('退出登录')")
+        page.wait_for_url("**/login")
+        page.goto(server.url + "/office")
+        assert page.url.endswith("/login?next=/office")
+        page.close()
+    finally:
+        server.stop()
