@@ -391,3 +391,13 @@ def test_a_large_register_is_paged_and_the_progress_counts_every_unit(tmp_path):
             assert live.count("<tr><td>P") == 7
     finally:
         desk.close()
+
+
+def test_login_goes_back_to_a_page_of_this_desk_only(client):
+    for target, expected in (("/office/2025", "/office/2025"), ("//evil.example", "/office"),
+                             ("/\\evil.example", "/office"), ("https://evil.example", "/office")):
+        with TestClient(client.app) as c:
+            token = csrf_of(c.get("/login").text)
+            r = c.post("/login", data={"csrf_token": token, "password": PASSWORD, "next": target},
+                       follow_redirects=False)
+            assert r.headers["location"] == expected, target

@@ -66,8 +66,12 @@ async def login(request: Request):
         return render(request, "login.html", 401, problem="密码不正确", next=form.get("next", "/office"))
     throttle.succeeded(who)
     _log_in(request)
-    nxt = form.get("next", "/office")
-    return RedirectResponse(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/office", 303)
+    return RedirectResponse(_local(form.get("next", "")), 303)
+
+
+def _local(path: str) -> str:
+    """Where to go after the login: a path on this desk only ("//host" and "/\\host" lead elsewhere)."""
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else "/office"
 
 
 def _log_in(request: Request):
