@@ -29,7 +29,7 @@ def test_a_bad_password_file_is_a_chinese_error(tmp_path):
     pw = tmp_path / "pw.txt"
     pw.write_text("short\n", encoding="utf-8")
     r = serve(tmp_path / "ws", "--password-file", pw, "--port", free_port())
-    assert r.returncode != 0 and "太短" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode != 0 and "至少需要 10 个字符" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_first_start_asks_for_the_password_in_the_browser(tmp_path):
@@ -41,6 +41,8 @@ def test_first_start_asks_for_the_password_in_the_browser(tmp_path):
             token = csrf_of(r.text)
             bad = c.post("/setup", data={"csrf_token": token, "password": "1234567890", "password2": "x"})
             assert bad.status_code == 400 and "不一致" in bad.text
+            short = c.post("/setup", data={"csrf_token": token, "password": "123", "password2": "123"})
+            assert short.status_code == 400 and "至少需要 10 个字符" in short.text
             ok = c.post("/setup", data={"csrf_token": token, "password": "新的办公室密码123", "password2": "新的办公室密码123"})
             assert ok.status_code == 200 and ok.url.path == "/office"
             # the setup page is gone once a password exists

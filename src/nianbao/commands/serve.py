@@ -30,8 +30,6 @@ def read_password_file(path) -> str:
         pw = p.read_text(encoding="utf-8").splitlines()[0].strip() if p.stat().st_size < 4096 else ""
     except (OSError, IndexError, UnicodeDecodeError):
         raise NianbaoError(f"无法读取密码文件 {p}（应为 UTF-8 文本，第一行是密码）") from None
-    if len(pw) < 10:
-        raise NianbaoError(f"密码文件 {p} 的密码太短（至少 10 个字符）")
     return pw
 
 
@@ -92,7 +90,10 @@ def command(workspace, host, port, password_file, public_url, demo):
         desk = Desk(ws, workers=None)  # uploads examined in worker processes: every core, and a crash costs one
     password_file = password_file or os.environ.get(PASSWORD_ENV)
     if password_file and not desk.has_password():
-        desk.set_password(read_password_file(password_file))
+        try:
+            desk.set_password(read_password_file(password_file))
+        except NianbaoError as e:
+            raise NianbaoError(f"密码文件 {password_file}：{e.message}") from None
     if not is_loopback(host) and not desk.has_password():
         click.secho(f"错误：尚未设置办公室密码，不能在 {host} 上对外提供服务。请先在本机启动（--host 127.0.0.1）并在浏览器中"
                     f"设置密码，或用 --password-file 提供密码。", fg="red", err=True)

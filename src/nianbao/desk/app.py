@@ -15,12 +15,12 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..errors import NianbaoError
 from . import department, office
 from .uploads import read_form
 from .web import HERE, SecurityHeaders, Throttle, check_csrf, error_page, is_office, render
 
 SESSION_HOURS = 8
-MIN_PASSWORD = 10
 
 
 async def home(request: Request):
@@ -39,11 +39,13 @@ async def setup(request: Request):
         return render(request, "setup.html")
     form = await read_form(request)
     check_csrf(request, form)
-    pw, pw2 = form.get("password", ""), form.get("password2", "")
-    problem = ("密码至少需要 10 个字符" if len(pw) < MIN_PASSWORD else "两次输入的密码不一致" if pw != pw2 else "")
-    if problem:
-        return render(request, "setup.html", 400, problem=problem)
-    await run_in_threadpool(desk.set_password, pw)
+    pw = form.get("password", "")
+    if pw != form.get("password2", ""):
+        return render(request, "setup.html", 400, problem="两次输入的密码不一致")
+    try:
+        await run_in_threadpool(desk.set_password, pw)  # the store says what a password must be
+    except NianbaoError as e:
+        return render(request, "setup.html", 400, problem=e.message)
     _log_in(request)
     return RedirectResponse("/office", 303)
 
