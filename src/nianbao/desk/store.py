@@ -407,6 +407,7 @@ class Desk:
                 path.unlink()
         result = self._examine(self.blob_path(digest), received)
         result["received_at"] = iso_precise(received)
+        result["file"] = display_name(filename)  # not the blob's path: the workspace may be restored elsewhere
         with self.lock:
             with self._tx():
                 cur = self.db.execute(
