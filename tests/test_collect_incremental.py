@@ -119,3 +119,61 @@ def test_same_save_time_the_later_received_counts_then_the_name(tmp_path):
     os.utime(tmp_path / "r" / "z-第一次.xlsx", (1_700_000_500, 1_700_000_500))
     reg = collect(tmp_path / "r", ROSTER[:1], YEAR, key, workers=1)
     assert reg.records[0].latest.file == "z-第一次.xlsx"
+
+
+# ------------------------------------------------------------------------------------------------ property
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KEYS = list(FMT.cells)
+DECIMAL = [FMT.cells[k].type == "decimal" for k in KEYS]
+
+
+@st.composite
+def arrivals(draw):
+    """Examined returns as `returns.examine` gives them, without files: roster units and strangers, passing or
+    failing, some unusable, saved in a few seconds only (ties) and received one after the other."""
+    n = draw(st.integers(1, 14))
+    out = []
+    for i in range(n):
+        who = draw(st.sampled_from(ROSTER[:4] + [Unit("X1", "区外单位")]))
+        kind = draw(st.sampled_from(["ok", "ok", "error", "unreadable", "other_year"]))
+        values = tuple(round(draw(st.integers(0, 10 ** 6)) / 10 ** 4, 4) if dec else draw(st.integers(0, 9))
+                       for dec in DECIMAL)
+        findings = [{"rule": "T3-02", "severity": "error", "message": "不相等", "cells": []}] \
+            if kind == "error" else []
+        r = {"file": f"f{i}", "unit": who.name, "unit_code": who.code, "layout": FMT.layout, "findings": findings,
+             "year": YEAR - 1 if kind == "other_year" else YEAR, "values": values, "sha256": f"{i:064x}",
+             "saved_at": f"2026-01-0{draw(st.integers(1, 2))}T10:00:00Z", "saved_from": "core",
+             "received_at": f"2026-01-10T10:00:{i:02d}.000000Z", "explanations": {}}
+        if kind == "unreadable":
+            r = {"file": f"f{i}", "unit": None, "findings": [], "error": "文件已损坏"}
+        out.append((draw(st.sampled_from(["a.xlsx", "b.xlsx", "c.xlsx"])) + f"-{i}", r))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrivals(), st.randoms(use_true_random=False))
+def test_any_order_of_arrival_gives_one_register_and_the_latest_counts(items, rnd):
+    def build(order):
+        reg = Register(FMT, YEAR, ROSTER)
+        for name, r in order:
+            reg.add(name, None, copy.deepcopy(r))
+        return reg
+
+    first = build(items)
+    shuffled = items[:]
+    rnd.shuffle(shuffled)
+    assert _view(build(shuffled)) == _view(first)
+    # by hand: per roster unit the usable return saved last, then received last, then named last, counts
+    want = {k: 0 for k in KEYS}
+    for unit in ROSTER:
+        mine = [(r["saved_at"], r["received_at"], name, r) for name, r in items
+                if not r.get("error") and r["unit_code"] == unit.code and r["year"] == YEAR]
+        latest = max(mine, key=lambda x: x[:3])[3] if mine else None
+        counted = first.record(unit.code).latest
+        assert (counted and counted.result["sha256"]) == (latest and latest["sha256"])
+        if latest is not None and not latest["findings"]:
+            for k, v in zip(KEYS, latest["values"]):
+                want[k] += v
+    assert all(abs(first.summary[k] - want[k]) < 1e-6 for k in KEYS)
