@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= demo-output
 
-.PHONY: demo test bench clean
+.PHONY: demo desk test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(PY) -m nianbao.demo --samples samples --out $(OUT)
 
+desk: $(VENV)/.installed  # the collection desk in the browser, preloaded with samples/ (Ctrl+C stops it)
+	$(VENV)/bin/nianbao serve nianbao-desk-demo --demo
+
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
@@ -24,4 +27,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) nianbao-desk-demo .pytest_cache .hypothesis

@@ -577,6 +577,12 @@ def main(argv=None) -> int:
         data["measurements"] = {m.name: m.result() for m in measurements}
         data["ratios"] = ratios(data["measurements"])
         data["targets"] = targets(data["measurements"], n)
+        if not only or "desk" in only:  # the web desk: upload → verdict, the register page (desk_bench.py)
+            import desk_bench
+
+            print("desk: uploads through nianbao serve, the register page of a large roster …", flush=True)
+            data["desk"] = desk_bench.run(workdir, runs, units=200 if a.quick else desk_bench.ROSTER_UNITS)
+            data["targets"] += desk_bench.targets(data["desk"])
         data["machine"]["loadavg_after"] = os.getloadavg()
         data["code"]["changed_during_run"] = source_state()["src_digest"] != data["code"]["src_digest"]
         if data["code"]["changed_during_run"]:
@@ -594,8 +600,13 @@ def main(argv=None) -> int:
     os.replace(tmp, out)
     print()
     print(table(data))
+    if "desk" in data:
+        import desk_bench
+
+        print("\n".join(desk_bench.lines(data["desk"])))
     print(f"\nresults: {out}")
     broken = [name for name, r in data["measurements"].items() if not r["ok"]]
+    broken += [name for name, r in data.get("desk", {}).items() if r.get("ok") is False]
     if broken:
         print("commands that did not do their job: " + ", ".join(broken), file=sys.stderr)
     if "correctness" in data and not data["correctness"]["ok"]:

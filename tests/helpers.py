@@ -1,9 +1,12 @@
 """Small builders shared by tests: filled returns written to disk, CLI runs."""
 from __future__ import annotations
 
+import datetime as dt
 import random
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from nianbao.formats import load_format
@@ -25,3 +28,15 @@ def write_return(path: Path, values=None, unit="测试区教育局", code="T01",
 def run_cli(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nianbao", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=300)
+
+
+def saved(path: Path, when: dt.datetime):
+    """Set the save time a spreadsheet program stamps into docProps/core.xml (openpyxl stamps 'now')."""
+    with zipfile.ZipFile(path) as z:
+        members = [(i, z.read(i)) for i in z.infolist()]
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data)
+            z.writestr(info, data)

@@ -22,6 +22,8 @@ from nianbao.identity import load_key
 from nianbao.sample_data import random_valid_values
 from nianbao.xlsx_template import build_workbook
 
+from helpers import saved
+
 YEAR = 2025
 FMT = load_format("2021")
 TYPES = ["部门"] * 28 + ["乡镇街道", "区政府本级"]
@@ -42,18 +44,6 @@ EXPECTED.update({"U19": "failed", "U20": "failed", "U21": "missing", "U26": "mis
 def run(*args):
     r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     return r
-
-
-def saved(path: Path, when: dt.datetime):
-    """Set the save time a spreadsheet program stamps into docProps/core.xml (openpyxl stamps 'now')."""
-    with zipfile.ZipFile(path) as z:
-        members = [(i, z.read(i)) for i in z.infolist()]
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in members:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data)
-            z.writestr(info, data)
 
 
 def fill(template: Path, target: Path, values: dict, when: dt.datetime, text_cells=(), explanations=None):
@@ -436,7 +426,7 @@ def _register(collected) -> list[dict]:
 
 
 def test_save_time_from_the_file_else_its_modification_time(tmp_path):
-    from nianbao.collect import saved_time
+    from nianbao.returns import saved_time
     from nianbao.xlsx_read import read
 
     # a real return whose document properties say when it was saved: the reader hands them on

@@ -7,6 +7,8 @@ import random
 import openpyxl
 
 from nianbao import collect as coll
+from nianbao import summary
+from nianbao.summary import BREAKDOWN_CSV
 from nianbao.formats import load_format
 from nianbao.identity import load_key
 from nianbao.roster import Unit
@@ -26,11 +28,11 @@ def test_breakdown_goes_to_csv_for_many_units(tmp_path, monkeypatch):
         (tmp_path / "in").mkdir(exist_ok=True)
         (tmp_path / "in" / f"{u.code}.xlsx").write_bytes(
             build_workbook(fmt, {"unit": u.name, "unit_code": u.code, "year": 2025}, values=values, key=key))
-    monkeypatch.setattr(coll, "BREAKDOWN_SHEET_MAX", 3)
+    monkeypatch.setattr(summary, "BREAKDOWN_SHEET_MAX", 3)
     c = coll.collect(tmp_path / "in", roster, 2025, key, workers=1)
     out = coll.write_outputs(c, tmp_path / "out", key, "测试区", formats=())
     assert not [f for f in out.summary_findings if f["severity"] == "error"]
-    rows = list(csv.reader(open(tmp_path / "out" / coll.BREAKDOWN_CSV, encoding="utf-8-sig")))
+    rows = list(csv.reader(open(tmp_path / "out" / BREAKDOWN_CSV, encoding="utf-8-sig")))
     keys = rows[1][2:]
     assert keys == list(fmt.cells) and [r[0] for r in rows[2:7]] == [u.code for u in roster]
     total = dict(zip(keys, rows[7][2:]))
@@ -40,7 +42,7 @@ def test_breakdown_goes_to_csv_for_many_units(tmp_path, monkeypatch):
         assert sum(float(r[2 + keys.index(k)]) for r in rows[2:7]) == float(total[k])
     ws = openpyxl.load_workbook(tmp_path / "out" / "汇总.xlsx")["分单位明细"]
     notes = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert any(coll.BREAKDOWN_CSV in n for n in notes)
+    assert any(BREAKDOWN_CSV in n for n in notes)
 
 
 def test_many_send_backs_are_made_in_parallel_and_one_that_cannot_be_made_is_named(tmp_path):

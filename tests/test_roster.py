@@ -66,7 +66,7 @@ def test_missing_and_unreadable_roster(tmp_path):
 
 
 def test_a_file_name_points_to_its_unit_by_code_or_by_the_longest_name_in_it():
-    from nianbao.collect import RosterIndex
+    from nianbao.register import RosterIndex
     from nianbao.roster import Unit
 
     units = [Unit("A01", "财政局"), Unit("A02", "区财政局"), Unit("A03", "民政局"), Unit("A04", "区民政局"),

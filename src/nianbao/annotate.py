@@ -22,13 +22,14 @@ def annotate(source, findings: list[dict], outdir, filing=None, name: str | None
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    source = Path(source)
-    if source.suffix.lower() in (".xlsx", ".xlsm"):
-        from .xlsx_read import Book
+    from .xlsx_read import Book
 
+    source = Path(source)
+    book = Book(source)
+    if book.kind == "xlsx":  # by its content, as the reader tells it: the desk keeps uploads under their hash
         # opened from the members as the reader bounded and checked them, never through the file's own zip
         # headers: zipfile inflates a member whose header understates its size in full before cutting it
-        wb = openpyxl.load_workbook(io.BytesIO(Book(source).complete()), keep_vba=False, rich_text=False)
+        wb = openpyxl.load_workbook(io.BytesIO(book.complete()), keep_vba=False, rich_text=False)
     else:
         from .xlsx_template import build_workbook
         from .xlsx_read import read

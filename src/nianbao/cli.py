@@ -15,6 +15,8 @@ COMMANDS = {
     "report": ("nianbao.commands.report", "把填报表和正文合成年度报告（Word、HTML、Markdown）"),
     "collect": ("nianbao.commands.collect", "收集一个文件夹里的返回表：登记、退回、汇总"),
     "import": ("nianbao.commands.import_report", "把已发布的年度报告读回为数据并校验"),
+    "desk": ("nianbao.commands.desk", "收集台工作区：按名单建立年度收集并写出带填报链接的分发清单，生成接口令牌"),
+    "serve": ("nianbao.commands.serve", "启动收集台网页：办公室登记与汇总，各部门通过链接上传"),
 }
 
 

@@ -37,6 +37,7 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
     from .. import collect as col
     from ..formats import format_for_year
     from ..identity import load_key
+    from ..returns import load_previous
     from ..roster import read_roster
     from .template import _year
 
@@ -58,7 +59,7 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
         text = read_narrative(narrative, fmt)[0]
     district = (district or col.default_district(units)).strip()
     warn = lambda m: click.secho(m, fg="yellow", err=True)  # noqa: E731
-    prev = col.load_previous(previous, warn) if previous else None
+    prev = load_previous(previous, warn) if previous else None
 
     from ..review import find_workbooks
 
@@ -78,7 +79,7 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
     for line in out.sendback_problems:
         click.secho(line, fg="red", err=True)
     if as_json:
-        json.dump(col.to_json(c), sys.stdout, ensure_ascii=False, indent=1 if len(c.records) <= 20 else None)
+        json.dump(c.to_json(), sys.stdout, ensure_ascii=False, indent=1 if len(c.records) <= 20 else None)
         sys.stdout.write("\n")
     else:
         _print(c, out, outdir)
@@ -86,7 +87,7 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
 
 
 def _print(c, out, outdir: Path):
-    from ..collect import STATUS
+    from ..register import STATUS
 
     counts = {k: sum(1 for r in c.records if r.status == k) for k in STATUS}
     colour = {"passed": "green", "passed_with_warnings": "yellow", "failed": "red", "missing": None}

@@ -56,41 +56,59 @@ def command(year, unit, unit_code, roster, layout, password, key_file, output):
     issue_roster(fmt, roster, year, Path(output), password, key)
 
 
-def _issue_one(job) -> None:
-    """One unit's template, stamped and signed, written atomically (run in a worker process)."""
-    from ..atomic import write_bytes
+def template_name(unit, year: int) -> str:
+    """The file name of a unit's template (what 分发清单 lists)."""
+    from ..safe_text import safe_filename
+
+    return f"{safe_filename(unit.code)}-{safe_filename(unit.name)}-{year}年报.xlsx"
+
+
+def _stamp_one(job) -> bytes:
+    """One unit's template, stamped and signed (run in a worker process)."""
     from ..formats import load_format
     from ..xlsx_template import build_workbook
 
-    layout, identity, password, key, target = job
-    write_bytes(target, build_workbook(load_format(layout), identity, password=password, key=key))
+    layout, identity, password, key = job
+    return build_workbook(load_format(layout), identity, password=password, key=key)
+
+
+def stamp_templates(fmt, units, year: int, password, key):
+    """(file name, bytes) of each unit's template, in roster order, from a process pool for a long roster."""
+    from ..review import parallel_map
+
+    jobs = [(fmt.layout, {"unit": u.name, "unit_code": u.code, "year": year}, password, key) for u in units]
+    return zip((template_name(u, year) for u in units), parallel_map(_stamp_one, jobs))
+
+
+DISTRIBUTION_NAME = "分发清单.csv"
+
+
+def distribution_csv(units, year: int, links: dict | None = None) -> str:
+    """分发清单: who gets which template (and, from the desk, each unit's upload link by unit code)."""
+    from ..safe_text import neutral_cell
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["单位代码", "单位名称", "单位类型", "联系人", "模板文件"] + (["填报链接"] if links is not None else []))
+    for u in units:
+        row = [u.code, u.name, u.type, u.contact, template_name(u, year)]
+        w.writerow([neutral_cell(x) for x in row] + ([links.get(u.code, "")] if links is not None else []))
+    return "\ufeff" + buf.getvalue()
 
 
 def issue_roster(fmt, roster_path, year, outdir: Path, password, key):
-    from ..atomic import write_text
-    from ..review import parallel_map
+    from ..atomic import write_bytes, write_text
     from ..roster import read_roster
-    from ..safe_text import neutral_cell, safe_filename
 
     units = read_roster(roster_path)
     if outdir.exists() and not outdir.is_dir():
         raise NianbaoError(f"{outdir} 已存在且不是文件夹")
-    rows, jobs = [], []
-    for u in units:
-        name = f"{safe_filename(u.code)}-{safe_filename(u.name)}-{year}年报.xlsx"
-        jobs.append((fmt.layout, {"unit": u.name, "unit_code": u.code, "year": year}, password, key, outdir / name))
-        rows.append([u.code, u.name, u.type, u.contact, name])
-    done = parallel_map(_issue_one, jobs)  # a process pool for a long roster: stamping is CPU work
-    with click.progressbar(done, length=len(jobs), label="生成模板") if len(jobs) > 50 else _plain(done) as bar:
-        for _ in bar:
-            pass
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["单位代码", "单位名称", "单位类型", "联系人", "模板文件"])
-    for r in rows:
-        w.writerow([neutral_cell(x) for x in r])
-    write_text(outdir / "分发清单.csv", "\ufeff" + buf.getvalue())
-    click.echo(f"已为 {len(rows)} 个单位生成模板：{outdir}（分发清单：{outdir / '分发清单.csv'}）")
+    done = stamp_templates(fmt, units, year, password, key)  # a process pool for a long roster: CPU work
+    with click.progressbar(done, length=len(units), label="生成模板") if len(units) > 50 else _plain(done) as bar:
+        for name, data in bar:
+            write_bytes(outdir / name, data)
+    write_text(outdir / DISTRIBUTION_NAME, distribution_csv(units, year))
+    click.echo(f"已为 {len(units)} 个单位生成模板：{outdir}（分发清单：{outdir / DISTRIBUTION_NAME}）")
 
 
 class _plain:

@@ -1,0 +1,128 @@
+"""The desk's records as the web layer sees them (collections, units, submissions), and the live register of a
+collection, rebuilt from the stored results through `Register.add` — never by re-reading a file."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+
+def display_name(filename) -> str:
+    """The last part of what a browser sent as the file's name, without control characters: shown, never used as
+    a path (blobs are named by their hash)."""
+    name = PurePosixPath(str(filename or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch >= " " and ch != "\x7f").strip()
+    return name[:200] or "未命名.xlsx"
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    year: int
+    layout: str
+    units: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    name: str
+    type: str
+    contact: str
+    generation: int
+    revoked: bool
+
+
+@dataclass
+class Submission:
+    """One upload as stored, with its examination (see the module docstring)."""
+
+    id: int
+    year: int
+    unit: str | None
+    sha256: str
+    filename: str
+    size: int
+    received_at: str
+    result: dict
+    explanations: dict = field(default_factory=dict)
+    category: str = ""  # where the register put it: "unit" | "stranger" | "unusable"
+    note: str = ""  # why it does not count for the link's unit (or why it cannot be used)
+
+    @property
+    def file(self) -> str:
+        """Its name in the register: unique, and ending in the name it came with (as `collect` sees a folder)."""
+        from ..safe_text import safe_filename
+
+        return f"{self.id}/{safe_filename(self.filename)}"
+
+    @property
+    def errors(self) -> list[dict]:
+        return [f for f in self.result.get("findings", []) if f["severity"] == "error"]
+
+    @property
+    def warnings(self) -> list[dict]:
+        return [f for f in self.result.get("findings", []) if f["severity"] != "error"]
+
+    @property
+    def status(self) -> str:
+        if self.category == "unusable":
+            return "unusable"
+        if self.errors:
+            return "failed"
+        return "passed_with_warnings" if self.warnings else "passed"
+
+
+
+class Live:
+    """A collection's register, built from the stored results through Register.add (files are never re-read),
+    and the desk's submissions by id: {id: (Submission, the register's Submission or None)}."""
+
+    def __init__(self, desk, year: int, version: int):
+        from ..formats import format_for_year
+        from ..register import Register
+        from ..roster import Unit
+
+        self.desk, self.year, self.version, self.last = desk, year, version, 0
+        units = [Unit(u.code, u.name, u.type, u.contact) for u in desk.units(year)]
+        self.register = Register(format_for_year(year), year, units)
+        self.subs: dict[int, tuple[Submission, object]] = {}
+        self.ids: dict[int, int] = {}  # id(the register's Submission) -> submission id
+        self.records: dict[int, object] = {}  # submission id -> the register's Record it went to
+
+    def catch_up(self):
+        db = self.desk.db
+        rows = db.execute("SELECT id, unit, sha256, filename, size, received_at, result FROM submissions"
+                          " WHERE year = ? AND id > ? ORDER BY id", (self.year, self.last)).fetchall()
+        if not rows:
+            return
+        typed: dict[int, dict] = {}
+        for sid, rule, text in db.execute("SELECT submission, rule, text FROM explanations WHERE submission > ?",
+                                          (self.last,)):
+            typed.setdefault(sid, {})[rule] = text
+        for sid, unit, digest, filename, size, received_at, result in rows:
+            self.add(Submission(sid, self.year, unit, digest, filename, size, received_at, json.loads(result),
+                                typed.get(sid, {})))
+
+    def add(self, sub: Submission):
+        r = dict(sub.result)
+        r["explanations"] = {**(r.get("explanations") or {}), **sub.explanations}
+        placed = self.register.add(sub.file, self.desk.blob_path(sub.sha256), r)
+        sub.category, sub.note = placed.category, _note(placed, sub.unit)
+        self.subs[sub.id] = (sub, placed.submission)
+        if placed.submission is not None:
+            self.ids[id(placed.submission)] = sub.id
+            self.records[sub.id] = placed.record
+        self.last = max(self.last, sub.id)
+
+
+def _note(placed, unit: str | None) -> str:
+    """Why an upload does not count for the unit whose link it came through ('' when it does)."""
+    if placed.category == "unusable":
+        return "无法使用：" + placed.reason
+    if unit is None or placed.record.unit.code == unit:
+        return ""
+    who = placed.record.unit.name + (f"（{placed.record.unit.code}）" if placed.record.unit.code else "")
+    return f"此文件是“{who}”的填报表，不计入本单位；请用本单位的模板填报后重新提交"
+
+
