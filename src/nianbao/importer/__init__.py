@@ -31,7 +31,6 @@ _READERS = {".docx": "from_docx", ".html": "from_html", ".htm": "from_html", ".x
 
 _TITLE = re.compile(r"([\u4e00-\u9fff（）()·]{2,60}?)(?:关于)?((?:19|20)\d{2})年度?(?:政府信息公开|政务公开)(?:工作)?年度?报告")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日")
-_COUNT = re.compile(r"(\d+)\s*(?:件|条|项|个)")
 
 
 def read_document(path: Path) -> Doc:
@@ -54,11 +53,13 @@ def read_document(path: Path) -> Doc:
         raise NianbaoError(f"无法读取 {path}：{e.strerror or e}", 2) from None
 
 
-def import_report(path) -> Filing:
+def import_report(path, previous=None) -> Filing:
+    """`previous`: last year's Filing (a workbook read, or a report imported), used only to decide run-together
+    digits that nothing in this report decides (Y-02), each such decision named in a finding."""
     path = Path(path)
     if not path.is_file():
         raise NianbaoError(f"找不到文件 {path}", 2)
-    return read_doc(read_document(path), source=str(path))
+    return read_doc(read_document(path), source=str(path), previous=previous)
 
 
 def find_sections(doc: Doc, fmt: ReportFormat) -> dict[str, tuple[int, int, int]]:
@@ -154,7 +155,13 @@ def _cues(doc: Doc, readings: dict[str, Reading], chosen: str, sections: dict, y
     return list(dict.fromkeys(out))
 
 
-def read_doc(doc: Doc, source: str | None = None) -> Filing:
+def _values_of(previous: Filing | None) -> dict | None:
+    if previous is None:
+        return None
+    return {k: v for k, v in previous.values.items() if isinstance(v, (int, float))}
+
+
+def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     name = Path(source).name if source else "该文件"
     fmt21 = load_format("2021")
     sections = find_sections(doc, fmt21)
@@ -163,8 +170,12 @@ def read_doc(doc: Doc, source: str | None = None) -> Filing:
     year = identity["year"]
     if year is not None and year < 2019:
         raise NianbaoError(f"{name} 是 {year} 年度的报告：2019 年以前的年度报告没有统一的统计表格式，本工具不能导入", 2)
-    numbers = {int(m.group(1)) for m in _COUNT.finditer(plain(doc.text[:first] + "".join(
-        doc.text[sections[s.id][1]:sections[s.id][2]] for s in fmt21.narrative_sections if s.id in sections)))}
+    from ..narrative_numbers import claims
+
+    told = list(claims(paragraphs(doc.text[:first] + "\n".join(
+        doc.text[sections[s.id][1]:sections[s.id][2]] for s in fmt21.narrative_sections if s.id in sections),
+        doc.wrapped)))
+    last_year = _values_of(previous)
     expected = _expected_layout(year)
     readings: dict[str, Reading] = {}
     for layout in sorted(LAYOUTS, key=lambda k: k != expected):
@@ -173,7 +184,7 @@ def read_doc(doc: Doc, source: str | None = None) -> Filing:
                for r in readings.values()):
             readings[layout] = Reading(fmt)  # a layout already read every cell cleanly: no need to try others
             continue
-        readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, sections), numbers)
+        readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, sections), told, last_year)
     chosen = max(LAYOUTS, key=lambda k: (readings[k].clean, k == expected, -LAYOUTS.index(k)))
     reading = readings[chosen]
     table_sections = [s for s in fmt21.sections if s.kind == "table"]

@@ -1,0 +1,179 @@
+"""Import of the real-world variants a report takes on its way to a reader (issue 12): each input is built here
+from the format definition in the shape real reports take (tests/report_shapes.py), never copied from one."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
+
+from nianbao.checks import check
+from nianbao.cli import main
+from nianbao.formats import load_format
+from nianbao.importer import import_report
+from nianbao.importer.splitting import split_candidates
+from nianbao.importer.tables import tokenize
+from nianbao.sample_data import random_valid_values
+from report_shapes import report_text
+
+
+def imported(tmp_path, text, name="r.txt", **kw):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return import_report(p, **kw)
+
+
+def values_for(layout, seed, scale=40, **kw):
+    return random_valid_values(load_format(layout), random.Random(seed), scale=scale, **kw)
+
+
+def errors(filing, previous=None):
+    return [f"{f.rule} {f.message}" for f in check(filing, previous) if f.severity == "error"]
+
+
+def guessed(filing):
+    return {k for f in filing.findings if f.rule == "IMP-SPLIT" and f.severity == "warning" for k in f.keys}
+
+
+# ------------------------------------------------------------------ 2019-layout web pages, cells run together
+@pytest.mark.parametrize("seed", range(8))
+def test_2019_web_page_cells_run_together(tmp_path, seed):
+    """Signed 本年增/减 cells ("13-10", "0-3") and a decimal 采购总金额 run into the next cell: every number is read,
+    or its row named in a warning; nothing is lost and no error is invented."""
+    fmt = load_format("2019")
+    values = values_for("2019", seed)
+    back = imported(tmp_path, report_text(fmt, values, year=2020, sep=""))
+    assert back.layout == "2019"
+    wrong = {k for k in values if back.values[k] != values[k]}
+    assert wrong <= guessed(back), wrong - guessed(back)
+    assert not {k for k in wrong if not k.startswith("t2_2019.")}  # 表三 and 表四 are decided by their identities
+    assert errors(back) == []
+
+
+def test_2019_signed_and_amount_cells(tmp_path):
+    fmt = load_format("2019")
+    values = values_for("2019", 3)
+    values.update({"t2_2019.fees.prev_year_items": 2648, "t2_2019.fees.change": -18538,
+                   "t2_2019.licensing.prev_year_items": 0, "t2_2019.licensing.change": -3,
+                   "t2_2019.licensing.decisions": 5, "t2_2019.procurement.items": 12,
+                   "t2_2019.procurement.amount": 3456.78})
+    text = report_text(fmt, values, year=2020, sep="", cell=lambda v: f"{v}万元" if v == 3456.78 else str(v))
+    assert "行政事业性收费2648-18538" in text and "行政许可0-35" in text and "政府集中采购123456.78万元" in text
+    back = imported(tmp_path, text)
+    for k in ("t2_2019.fees.prev_year_items", "t2_2019.fees.change", "t2_2019.licensing.change",
+              "t2_2019.licensing.decisions"):
+        assert back.values[k] == values[k], k
+    # "123456.78": 12 / 3456.78, 1 / 23456.78 … — not decided, and said so; the unit is kept as a note
+    amount = back.values["t2_2019.procurement.amount"]
+    assert amount == 3456.78 or "t2_2019.procurement.amount" in guessed(back)
+    (unit,) = [f for f in back.findings if f.rule == "IMP-UNIT"]
+    assert unit.actual == "万元" and unit.keys == ["t2_2019.procurement.amount"] and unit.severity == "info"
+
+
+def test_2019_html_cells_keep_sign_and_unit(tmp_path):
+    fmt = load_format("2019")
+    values = values_for("2019", 5)
+    values.update({"t2_2019.penalty.change": -7, "t2_2019.procurement.amount": 1250000})
+    rows = []
+    for s in fmt.sections:
+        rows.append(f"<h2>{s.heading}</h2>")
+        if s.kind == "table":
+            from report_shapes import table_lines
+            cell = (lambda v: f"{v}元" if v == 1250000 else ("−7" if v == -7 else str(v)))
+            lines = table_lines(fmt.tables[s.table], values, cell)
+            rows.append("<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in ln) + "</tr>" for ln in lines)
+                        + "</table>")
+        else:
+            rows.append("<p>本年度依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。未收取信息处理费。</p>")
+    html = f"<html><head><title>测试县农业农村局2020年政府信息公开工作年度报告</title></head><body>{''.join(rows)}</body></html>"
+    back = imported(tmp_path, html, "r.html")
+    assert back.layout == "2019" and back.values == values
+    (unit,) = [f for f in back.findings if f.rule == "IMP-UNIT"]
+    assert unit.actual == "元" and unit.severity == "info"
+
+
+# ------------------------------------------------------------------ ambiguous digits: the narrative, last year
+def _ambiguous_2021(seed=0):
+    values = values_for("2021", seed)
+    values.update({"t2.normative_docs.issued": 77, "t2.normative_docs.repealed": 3, "t2.normative_docs.in_force": 665})
+    return values
+
+
+def test_narrative_number_decides_a_split(tmp_path):
+    fmt = load_format("2021")
+    values = _ambiguous_2021()
+    plain = imported(tmp_path, report_text(fmt, values, sep=""), "a.txt")
+    assert "t2.normative_docs.issued" in guessed(plain)  # "773665": 77/3/665, 7/73/665, 77/36/65 …
+    # 77 制发 alone leaves 77/3/665, 77/36/65, 77/366/5: still a warning
+    narrative = {"overview": "本年度制发的规范性文件77件，均按规定公开。依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。"}
+    back = imported(tmp_path, report_text(fmt, values, sep="", narrative=narrative), "b.txt")
+    assert "t2.normative_docs.issued" in guessed(back)
+    narrative = {"overview": "本年度制发的规范性文件77件，现行有效规范性文件665件。依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。"}
+    back = imported(tmp_path, report_text(fmt, values, sep="", narrative=narrative), "c.txt")
+    assert [back.values[f"t2.normative_docs.{c}"] for c in ("issued", "repealed", "in_force")] == [77, 3, 665]
+    assert "t2.normative_docs.issued" not in guessed(back)
+    (decided,) = [f for f in back.findings if f.rule == "IMP-SPLIT" and "正文" in f.message]
+    assert "规范性文件77件" in decided.message and "665件" in decided.message and decided.severity == "info"
+
+
+def test_narrative_that_contradicts_every_split_keeps_the_warning(tmp_path):
+    fmt = load_format("2021")
+    values = _ambiguous_2021()
+    narrative = {"overview": "本年度制发的规范性文件12件。依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。"}
+    back = imported(tmp_path, report_text(fmt, values, sep="", narrative=narrative))
+    assert "t2.normative_docs.issued" in guessed(back)
+
+
+def test_previous_year_decides_a_split_through_y02(tmp_path):
+    fmt = load_format("2021")
+    last = values_for("2021", 1)
+    last["t2.normative_docs.in_force"] = 591
+    values = _ambiguous_2021()  # 665 = 591 + 77 − 3
+    last_path = tmp_path / "2021.txt"
+    last_path.write_text(report_text(fmt, last, year=2021, sep=" "), encoding="utf-8")
+    prev = import_report(last_path)
+    back = imported(tmp_path, report_text(fmt, values, sep=""), previous=prev)
+    assert [back.values[f"t2.normative_docs.{c}"] for c in ("issued", "repealed", "in_force")] == [77, 3, 665]
+    assert any(f.rule == "IMP-SPLIT" and "上年报告" in f.message for f in back.findings)
+    # and through the command line
+    path = tmp_path / "r.txt"
+    r = CliRunner().invoke(main, ["import", str(path), "--previous", str(last_path), "--json"])
+    data = json.loads(r.output)
+    assert data["cells"]["t2.normative_docs.issued"] == 77
+
+
+# ------------------------------------------------------------------ property: a split is right or named
+_ROW_KEYS = [f"t3.granted.{c}" for c in ("natural_person", "commercial", "research", "social_welfare",
+                                         "legal_service", "other_org", "total")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=6, max_size=6))
+def test_a_run_together_row_split_is_the_unique_split_or_ambiguous(parts):
+    """split_candidates never misses the true reading: it is among the candidates; when it is the only one, the
+    importer takes it, otherwise the importer names the row in a warning (tested above)."""
+    fmt = load_format("2021")
+    row = parts + [sum(parts)]
+    text = "".join(str(x) for x in row)
+    tokens = [t for t in tokenize(text, 0, len(text)) if t.kind == "value"]
+    inst = [i for i in fmt.sum_instances() if set(i.keys) <= set(_ROW_KEYS)]
+    cands = split_candidates(tokens, _ROW_KEYS, inst)
+    assert tuple(str(x) for x in row) in cands
+    for c in cands:
+        assert sum(int(x) for x in c[:6]) == int(c[6])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 5000), st.integers(-5000, 5000), st.integers(0, 5000))
+def test_signed_2019_cells_split_with_their_sign(prev, change, decisions):
+    keys = [f"t2_2019.licensing.{c}" for c in ("prev_year_items", "change", "decisions")]
+    types = [load_format("2019").cells[k].type for k in keys]
+    text = f"{prev}{change}{decisions}"
+    tokens = [t for t in tokenize(text, 0, len(text)) if t.kind == "value"]
+    cands = split_candidates(tokens, keys, (), types=types)
+    assert (str(prev), str(change), str(decisions)) in cands
+    assert all(not c[0].startswith("-") and not c[2].startswith("-") for c in cands)
+    if change < 0:  # the sign fixes where 上一年项目数量 ends
+        assert {c[0] for c in cands} == {str(prev)}
