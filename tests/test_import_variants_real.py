@@ -177,3 +177,35 @@ def test_signed_2019_cells_split_with_their_sign(prev, change, decisions):
     assert all(not c[0].startswith("-") and not c[2].startswith("-") for c in cands)
     if change < 0:  # the sign fixes where 上一年项目数量 ends
         assert {c[0] for c in cands} == {str(prev)}
+
+
+# ------------------------------------------------------------------ layout by structure
+def test_merged_other_row_is_2021_merged_other_not_2019(tmp_path):
+    """A 2021 report that kept the single （六）其他处理 row, whose 表二 lost its one-column rows' numbers and whose
+    title names no year: as many cells fit 2019 as 2021-merged-other, and the structure decides."""
+    fmt = load_format("2021-merged-other")
+    values = values_for("2021-merged-other", 2)
+    lost = {"t2.licensing.decisions", "t2.penalty.decisions", "t2.coercion.decisions", "t2.fees.amount"}
+    shown = {k: ("" if k in lost else v) for k, v in values.items()}
+    text = report_text(fmt, shown, sep=" ", title="测试县水利局政府信息公开工作年度报告",
+                       preamble="本报告由测试县水利局编制。")
+    back = imported(tmp_path, text)
+    assert back.layout == "2021-merged-other"
+    assert {k: back.values[k] for k in values if k not in lost} == {k: v for k, v in values.items() if k not in lost}
+    assert any(f.rule == "IMP-LAYOUT" and f.severity == "warning" for f in back.findings)
+    assert not [f for f in check(back) if f.rule in ("S02", "S03")]
+
+
+@pytest.mark.parametrize("year", [2020, 2021, None])
+def test_2019_report_is_recognised_by_its_table_two(tmp_path, year):
+    fmt = load_format("2019")
+    values = values_for("2019", 6)
+    title = f"测试县民政局{year}年政府信息公开工作年度报告" if year else "测试县民政局政府信息公开工作年度报告"
+    back = imported(tmp_path, report_text(fmt, values, year=year or 2020, sep=" ", title=title,
+                                          preamble="本报告由测试县民政局编制。"))
+    assert back.layout == "2019" and back.values == values
+    cues = back.identity["layout_cues"]
+    assert any(w in c for c in cues for w in ("其他对外管理服务事项", "政府集中采购", "本年新制作数量", "上一年项目数量"))
+    assert not any("“规范性文件”" in c for c in cues)  # printed in 2021 reports too: no evidence
+    s03 = [f for f in check(back) if f.rule == "S03"]
+    assert bool(s03) == (year == 2021)  # a 2021 report in the 2019 layout: the publisher's own error

@@ -21,6 +21,7 @@ from ..filing import Filing, Finding
 from ..formats import ReportFormat, load_format
 from . import labels
 from .document import Doc, paragraphs, plain
+from .layout import by_structure, choose
 from .tables import Reading, read_tables
 
 LAYOUTS = ("2021", "2019", "2021-merged-other")  # candidates, in order of preference on a tie
@@ -139,7 +140,8 @@ def _cues(doc: Doc, readings: dict[str, Reading], chosen: str, sections: dict, y
             if k == chosen or other is None or other.id == "t3":
                 continue  # 表三's difference is the shape of （六）, reported below
             theirs = {labels.norm(x) for _, x, _ in other.labels()} | {labels.norm(c.label) for c in other.columns}
-            hits += [x for x in own if labels.norm(x) not in theirs and labels.norm(x) in printed]
+            # a label contained in the other layout's (规范性文件 in 行政规范性文件) tells nothing
+            hits += [x for x in own if labels.norm(x) in printed and not any(labels.norm(x) in y for y in theirs)]
         hits = list(dict.fromkeys(hits))
         out += [f"{table.sheet}有“{x}”" for x in hits[:3]]
     t3 = mine.tables.get("t3")
@@ -177,15 +179,16 @@ def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
         doc.wrapped)))
     last_year = _values_of(previous)
     expected = _expected_layout(year)
+    structural, _ = by_structure(doc, sections)
     readings: dict[str, Reading] = {}
-    for layout in sorted(LAYOUTS, key=lambda k: k != expected):
+    for layout in sorted(LAYOUTS, key=lambda k: (k != structural, k != expected)):
         fmt = load_format(layout)
         if any(r.clean == len(r.fmt.cells) and not any(f.severity == "error" for f in r.findings)
                for r in readings.values()):
             readings[layout] = Reading(fmt)  # a layout already read every cell cleanly: no need to try others
             continue
         readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, sections), told, last_year)
-    chosen = max(LAYOUTS, key=lambda k: (readings[k].clean, k == expected, -LAYOUTS.index(k)))
+    chosen = choose(readings, structural, expected, LAYOUTS)
     reading = readings[chosen]
     table_sections = [s for s in fmt21.sections if s.kind == "table"]
     if reading.clean < 20 and sum(s.id in sections for s in fmt21.sections) < 3:
