@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= demo-output
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench import-matrix clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
+
+# every random filing (N=200) rendered, taken through every extraction path and imported back (issue 12)
+import-matrix: $(VENV)/.installed
+	$(PY) benchmarks/import_matrix.py --n $${N:-200}
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
