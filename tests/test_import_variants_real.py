@@ -209,3 +209,82 @@ def test_2019_report_is_recognised_by_its_table_two(tmp_path, year):
     assert not any("“规范性文件”" in c for c in cues)  # printed in 2021 reports too: no evidence
     s03 = [f for f in check(back) if f.rule == "S03"]
     assert bool(s03) == (year == 2021)  # a 2021 report in the 2019 layout: the publisher's own error
+
+
+# ------------------------------------------------------------------ other section numberings
+_SIX = tuple(s.id for s in load_format("2021").sections)
+
+
+def _numbered(style: str, titles=None, seven=False) -> tuple[dict, list]:
+    """Headings numbered in a province's style; with seven a separate 工作机制 part after 总体情况 (the rest shift)."""
+    fmt = load_format("2021")
+    cn = "一二三四五六七八"
+    titles = titles or {}
+    out, n = {}, 0
+    for s in fmt.sections:
+        n += 1
+        words = titles.get(s.id, s.heading.split("、", 1)[1])
+        mark = {"cn": f"{cn[n - 1]}、", "part": f"第{cn[n - 1]}部分 ", "arabic": f"{n}.", "paren": f"（{cn[n - 1]}）",
+                "half": f"({cn[n - 1]})", "dun": f"{n}、"}[style]
+        out[s.id] = mark + words
+        if seven and s.id == "overview":
+            n += 1
+    extra = []
+    if seven:
+        mark = {"cn": "二、", "part": "第二部分 ", "arabic": "2.", "paren": "（二）", "half": "(二)", "dun": "2、"}[style]
+        extra = [("overview", mark + "工作机制", "建立健全政府信息公开工作机制，明确分管领导和专职人员。")]
+    return out, extra
+
+
+_TITLES = {"overview": "政府信息公开工作概述", "problems": "存在的主要问题及整改措施", "other": "其他需要说明的事项",
+           "appeals": "因政府信息公开申请行政复议、提起行政诉讼的情况", "requests": "依申请公开情况"}
+
+
+@pytest.mark.parametrize("style", ["cn", "part", "arabic", "paren", "half", "dun"])
+@pytest.mark.parametrize("seven", [False, True])
+@pytest.mark.parametrize("titled", [False, True])
+def test_parts_numbered_and_named_their_own_way(tmp_path, style, seven, titled):
+    fmt = load_format("2021")
+    values = values_for("2021", 8)
+    headings, extra = _numbered(style, _TITLES if titled else None, seven)
+    narrative = {"overview": "本年度依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。"
+                             "（一）主动公开情况。全年主动公开信息1200条。（二）依申请公开情况。办理申请若干。"}
+    text = report_text(fmt, values, sep="\t", headings=headings, extra=extra, narrative=narrative)
+    back = imported(tmp_path, text)
+    assert back.layout == "2021" and back.values == values
+    assert set(back.narrative) == {"overview", "problems", "other"}
+    assert back.narrative["problems"].startswith("存在的问题") and back.narrative["other"].startswith("本年度未收取")
+    assert "（二）依申请公开情况" in back.narrative["overview"]  # a sub-heading is not taken for a part
+    assert errors(back) == []
+    parts = back.identity["parts"]
+    assert [p["section"] for p in parts if p["section"]] == list(_SIX)
+    added = [p for p in parts if not p["section"]]
+    if seven:
+        assert [p["printed"] for p in added] == [extra[0][1]] and added[0]["within"] == "overview"
+        assert "工作机制" in back.narrative["overview"]
+        (said,) = [f for f in back.findings if f.rule == "IMP-PARTS"]
+        assert "工作机制" in said.message and "不属于规定的六个部分" in said.message
+    else:
+        assert added == []
+
+
+def test_table_part_found_by_its_content(tmp_path):
+    """表三's heading worded beyond recognition: the table is found by its own labels, and the output says so."""
+    fmt = load_format("2021")
+    values = values_for("2021", 9)
+    text = report_text(fmt, values, sep="\t", headings={"requests": "三、群众申请办理统计"})
+    back = imported(tmp_path, text)
+    assert back.values == values and errors(back) == []
+    (part,) = [p for p in back.identity["parts"] if p["section"] == "requests"]
+    assert part["printed"] == ""
+    assert any("按表格内容定位" in f.message for f in back.findings if f.rule == "IMP-PARTS")
+
+
+def test_parts_in_the_json_output(tmp_path):
+    fmt = load_format("2021")
+    headings, _ = _numbered("part")
+    path = tmp_path / "r.txt"
+    path.write_text(report_text(fmt, values_for("2021", 1), sep="\t", headings=headings), encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(path), "--json"])
+    data = json.loads(r.output)
+    assert [p["printed"] for p in data["parts"]][:2] == ["第一部分 总体情况", "第二部分 主动公开政府信息情况"]

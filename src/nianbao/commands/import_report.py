@@ -24,6 +24,7 @@ def as_dict(filing, findings) -> dict:
         "unit": filing.unit,
         "year": filing.year,
         "cues": filing.identity.get("layout_cues", []),
+        "parts": filing.identity.get("parts", []),
         "source": filing.source,
         "cells": filing.values,
         "where": {k: filing.where.get(k) for k in filing.fmt.cells},

@@ -22,6 +22,7 @@ from ..formats import ReportFormat, load_format
 from . import labels
 from .document import Doc, paragraphs, plain
 from .layout import by_structure, choose
+from .sections import Outline, find_outline
 from .tables import Reading, read_tables
 
 LAYOUTS = ("2021", "2019", "2021-merged-other")  # candidates, in order of preference on a tie
@@ -61,21 +62,6 @@ def import_report(path, previous=None) -> Filing:
     if not path.is_file():
         raise NianbaoError(f"找不到文件 {path}", 2)
     return read_doc(read_document(path), source=str(path), previous=previous)
-
-
-def find_sections(doc: Doc, fmt: ReportFormat) -> dict[str, tuple[int, int, int]]:
-    """section id → (heading start, heading end, section end) for every heading found, in order."""
-    found = []
-    cursor = 0
-    for n, s in enumerate(fmt.sections, 1):
-        hit = labels.find_heading(doc.text, n, s.heading, cursor)
-        if hit:
-            found.append((s.id, hit[0], hit[1]))
-            cursor = hit[1]
-    out = {}
-    for i, (sid, a, b) in enumerate(found):
-        out[sid] = (a, b, found[i + 1][1] if i + 1 < len(found) else len(doc.text))
-    return out
 
 
 def read_identity(doc: Doc, preamble_end: int) -> dict:
@@ -141,7 +127,8 @@ def _cues(doc: Doc, readings: dict[str, Reading], chosen: str, sections: dict, y
                 continue  # 表三's difference is the shape of （六）, reported below
             theirs = {labels.norm(x) for _, x, _ in other.labels()} | {labels.norm(c.label) for c in other.columns}
             # a label contained in the other layout's (规范性文件 in 行政规范性文件) tells nothing
-            hits += [x for x in own if labels.norm(x) in printed and not any(labels.norm(x) in y for y in theirs)]
+            normed = [(x, labels.norm(x)) for x in own]
+            hits += [x for x, n in normed if n in printed and not any(n in y for y in theirs)]
         hits = list(dict.fromkeys(hits))
         out += [f"{table.sheet}有“{x}”" for x in hits[:3]]
     t3 = mine.tables.get("t3")
@@ -157,6 +144,31 @@ def _cues(doc: Doc, readings: dict[str, Reading], chosen: str, sections: dict, y
     return list(dict.fromkeys(out))
 
 
+def _parts(doc: Doc, fmt: ReportFormat, outline: Outline) -> tuple[list[dict], str]:
+    """What was found where: each part's heading as printed (or the place its table was found by its labels),
+    and the parts the report added."""
+    parts, said = [], []
+    for s in fmt.sections:
+        if s.id not in outline.spans:
+            continue
+        a = outline.spans[s.id][0]
+        printed = outline.printed.get(s.id) or ""
+        parts.append({"section": s.id, "heading": s.heading, "printed": printed, "where": doc.place(a)})
+        if not printed:
+            said.append(f"{s.heading}：未找到标题，按表格内容定位于{doc.place(a)}")
+        elif labels.norm(printed) != labels.norm(s.heading):
+            said.append(f"{s.heading}：原文为“{printed}”（{doc.place(a)}）")
+    for a, printed in outline.added:
+        host = next((s for s in fmt.sections if s.id in outline.spans
+                     and outline.spans[s.id][0] < a < outline.spans[s.id][2]), None)
+        parts.append({"section": None, "printed": printed, "where": doc.place(a), "within": host and host.id})
+        said.append(f"另有“{printed}”（{doc.place(a)}），不属于规定的六个部分" +
+                    (f"，其内容计入“{host.heading}”" if host else ""))
+    found = sum(1 for p in parts if p["section"])
+    head = f"找到 {found} 个部分" + (f"（序号样式“{outline.style}”）" if outline.style else "")
+    return parts, head + ("：" + "；".join(said) if said else "，标题与规定一致")
+
+
 def _values_of(previous: Filing | None) -> dict | None:
     if previous is None:
         return None
@@ -166,7 +178,8 @@ def _values_of(previous: Filing | None) -> dict | None:
 def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     name = Path(source).name if source else "该文件"
     fmt21 = load_format("2021")
-    sections = find_sections(doc, fmt21)
+    outline = find_outline(doc, fmt21)
+    sections = outline.spans
     first = min((a for a, _, _ in sections.values()), default=len(doc.text))
     identity = read_identity(doc, first)
     year = identity["year"]
@@ -205,6 +218,8 @@ def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
         label = fmt.tables["t3"].row("other").label
         findings.append(Finding("IMP-LAYOUT", "warning", f"表三“{label}”按 2019 版印为一行，2021 版格式应分为三项；"
                                 "已按单行读取（t3.other.*）", keys=[k for k in fmt.cells if k.startswith("t3.other.")]))
+    identity["parts"], said = _parts(doc, fmt, outline)
+    findings.append(Finding("IMP-PARTS", "info", said))
     for s in fmt.sections:
         if s.id not in sections:
             findings.append(Finding("S01", "error", fmt.rules["S01"].text(expected=s.heading), expected=s.heading))
