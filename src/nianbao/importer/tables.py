@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..filing import BLANK_MARKS, Finding
-from ..formats import ReportFormat, Table, parse_cell
+from ..formats import ReportFormat, Table, parse_cell, parse_range
 from . import labels
 from .document import CELL, END, ROW, Doc
 from .splitting import as_number, resolve, split_candidates
@@ -24,6 +24,7 @@ _VALUE_CELL = re.compile(r"^\s*(?P<num>[+\-－−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:
                          r"(?:[（(](?P<note>[^（）()]*)[）)])?\s*$")
 _SIGNS = "+-－−"
 _UNIT = re.compile(r"\s*(万元|元)(?![\u4e00-\u9fff]*[：:])")
+_GENERIC_HEADER = re.compile(r"^(?:数据|列|字段|栏目?|column|col)\s*\d{1,2}$", re.IGNORECASE)
 _CN_ORDINAL = re.compile(r"^[一二三四五六七八九十]+$")
 PROSE = 8  # a text this long that is not the table's own labels ends a row's values
 
@@ -93,7 +94,9 @@ def tokenize(text: str, start: int, end: int) -> list[Token]:
         for cell in text[r + 1:e].split(CELL):
             stripped = cell.strip()
             m = _VALUE_CELL.match(cell)
-            if not stripped or stripped.lower() in BLANK_MARKS:
+            if _GENERIC_HEADER.match(stripped):  # "数据3", "列2": a header garbled by OCR, not a number
+                out.append(Token("text", cell, p, row_id))
+            elif not stripped or stripped.lower() in BLANK_MARKS:
                 out.append(Token("value", stripped, p, row_id))
             elif m:
                 unit = m.group("unit") if m.group("unit") in ("万元", "元") else None
@@ -163,11 +166,11 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
     def prose(t: Token) -> bool:
         return t.kind == "text" and len(labels.leftover(t.raw, known)) >= PROSE
 
-    def values_between(a: int, b: int, label_row: int | None) -> list[Token]:
+    def values_between(a: int, b: int, label_row: int | None, label_end: int = -1) -> list[Token]:
         out = []
-        for t in tokens[a:b]:
+        for i, t in enumerate(tokens[a:b], a):
             if t.kind == "text":
-                if out and prose(t):
+                if out and i > label_end and prose(t):  # the label's own second line is not prose
                     break
                 continue
             if t.number is None and t.row is not None and t.row != label_row and t.row in rows_with_text:
@@ -210,11 +213,12 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         for i, (r, ti, m) in enumerate(found):
             nxt = found[i + 1][1] if i + 1 < len(found) else len(tokens)
             keys = [f"{table.id}.{r.key}.{c}" for c in r.columns]
-            groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row), f"“{r.label}”行"))
+            groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row, token_at(m.end - 1)),
+                           f"“{r.label}”行"))
 
     pending = []  # (keys, tokens, candidates, what)
     for keys, vals, what in groups:
-        vals = _drop_padding(vals, len(keys))
+        vals = _drop_padding(vals, len(keys), _label_span(table, keys) - 1)
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
@@ -236,17 +240,37 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous)
 
 
-def _drop_padding(vals: list[Token], n: int) -> list[Token]:
+def _label_span(table: Table, keys: list[str]) -> int:
+    """How many grid columns the row's label spans (3 for 表三's "一、本年新收…"); 表四's headers: unbounded."""
+    cell = table.cells[keys[0]]
+    row = next((r for r in table.rows if r.key == cell.row), None)
+    if row is None or len({table.cells[k].row for k in keys}) > 1:
+        return len(keys) + 1
+    _, c1, _, c2 = parse_range(row.at)
+    return c2 - c1 + 1
+
+
+def _drop_padding(vals: list[Token], n: int, lead_room: int | None = None) -> list[Token]:
     """Empty cells that only pad a row (a label spanning three columns in Markdown, a 4-column grid holding two
-    values): the surplus is taken from the empty cells next to the label first, then from the row's end."""
+    values): the surplus is taken from the empty cells next to the label first (as many as the label spans
+    columns beyond its first), then from the row's end."""
     excess = len(vals) - n
     if excess <= 0 or any(t.row is None for t in vals):
         return vals
+    # a row broken over two source rows (OCR, PDF-to-Markdown): the part printed without numbers only pads
+    blank_rows = {t.row for t in vals} - {t.row for t in vals if t.number is not None or t.raw}
+    kept = [t for t in vals if t.row not in blank_rows]
+    if blank_rows and n <= len(kept) < len(vals):
+        vals, excess = kept, len(kept) - n
+        if not excess:
+            return vals
     lead = next((i for i, t in enumerate(vals) if t.number is not None or t.raw), len(vals))
     trail = next((i for i, t in enumerate(reversed(vals)) if t.number is not None or t.raw), len(vals))
     if lead + trail < excess:
         return vals
-    a = min(lead, excess)
+    a = min(lead, excess, excess if lead_room is None else lead_room)
+    if trail < excess - a:
+        a = excess - trail
     return vals[a:len(vals) - (excess - a)]
 
 
