@@ -167,13 +167,19 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         return t.kind == "text" and len(labels.leftover(t.raw, known)) >= PROSE
 
     def values_between(a: int, b: int, label_row: int | None, label_end: int = -1) -> list[Token]:
+        # a label broken over two table rows (OCR): both rows are the label's; the cells before its second
+        # line are the group label's columns, not values
+        label_rows = {label_row} | {t.row for t in tokens[a:label_end + 1] if t.kind == "text"}
+        second = tokens[label_end].row if label_end >= a and tokens[label_end].row != label_row else None
         out = []
         for i, t in enumerate(tokens[a:b], a):
             if t.kind == "text":
                 if out and i > label_end and prose(t):  # the label's own second line is not prose
                     break
                 continue
-            if t.number is None and t.row is not None and t.row != label_row and t.row in rows_with_text:
+            if second is not None and t.row == second and i < label_end:
+                continue
+            if t.number is None and t.row is not None and t.row not in label_rows and t.row in rows_with_text:
                 continue  # an empty cell of a header row or of a row read under another label
             out.append(t)
         return out
@@ -218,7 +224,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
 
     pending = []  # (keys, tokens, candidates, what)
     for keys, vals, what in groups:
-        vals = _drop_padding(vals, len(keys), _label_span(table, keys) - 1)
+        vals = _drop_padding(vals, len(keys), _label_span(table, keys))
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
@@ -240,28 +246,32 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous)
 
 
-def _label_span(table: Table, keys: list[str]) -> int:
-    """How many grid columns the row's label spans (3 for 表三's "一、本年新收…"); 表四's headers: unbounded."""
+def _label_span(table: Table, keys: list[str]) -> tuple[int, int] | None:
+    """The grid columns before a row's first value: beside its label (2 for 表三's "一、本年新收…", which spans
+    three), and in all (the group labels' columns too). None for 表四, whose labels head columns."""
     cell = table.cells[keys[0]]
     row = next((r for r in table.rows if r.key == cell.row), None)
     if row is None or len({table.cells[k].row for k in keys}) > 1:
-        return len(keys) + 1
+        return None
     _, c1, _, c2 = parse_range(row.at)
-    return c2 - c1 + 1
+    return c2 - c1, c2 - parse_range(table.grid)[1] + 1
 
 
-def _drop_padding(vals: list[Token], n: int, lead_room: int | None = None) -> list[Token]:
+def _drop_padding(vals: list[Token], n: int, room: tuple[int, int] | None = None) -> list[Token]:
     """Empty cells that only pad a row (a label spanning three columns in Markdown, a 4-column grid holding two
-    values): the surplus is taken from the empty cells next to the label first (as many as the label spans
-    columns beyond its first), then from the row's end."""
+    values): the surplus is taken from the empty cells before the first value first (as many as the grid has
+    columns there: `room`, beside the label / in a row of numbers printed without its label), then from the
+    row's end."""
     excess = len(vals) - n
     if excess <= 0 or any(t.row is None for t in vals):
         return vals
+    lead_room = room[0] if room else None
     # a row broken over two source rows (OCR, PDF-to-Markdown): the part printed without numbers only pads
     blank_rows = {t.row for t in vals} - {t.row for t in vals if t.number is not None or t.raw}
     kept = [t for t in vals if t.row not in blank_rows]
     if blank_rows and n <= len(kept) < len(vals):
         vals, excess = kept, len(kept) - n
+        lead_room = room[1] if room and vals[0].row != min(blank_rows) else lead_room
         if not excess:
             return vals
     lead = next((i for i, t in enumerate(vals) if t.number is not None or t.raw), len(vals))
