@@ -21,6 +21,7 @@ from ..filing import Filing, Finding
 from ..formats import ReportFormat, load_format
 from . import labels
 from .document import Doc, paragraphs, plain
+from .identity import read_identity
 from .layout import by_structure, choose
 from .sections import Outline, find_outline
 from .tables import Reading, read_tables
@@ -31,8 +32,6 @@ _READERS = {".docx": "from_docx", ".html": "from_html", ".htm": "from_html", ".x
             ".txt": "from_text", ".text": "from_text", ".md": "from_text", ".markdown": "from_text",
             ".pdf": "from_pdf"}
 
-_TITLE = re.compile(r"([\u4e00-\u9fff（）()·]{2,60}?)(?:关于)?((?:19|20)\d{2})年度?(?:政府信息公开|政务公开)(?:工作)?年度?报告")
-_PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日")
 
 
 def read_document(path: Path) -> Doc:
@@ -62,26 +61,6 @@ def import_report(path, previous=None) -> Filing:
     if not path.is_file():
         raise NianbaoError(f"找不到文件 {path}", 2)
     return read_doc(read_document(path), source=str(path), previous=previous)
-
-
-def read_identity(doc: Doc, preamble_end: int) -> dict:
-    """Unit and year from the title (or, failing that, the statistics period)."""
-    ident: dict = {"unit": None, "unit_code": None, "year": None}
-    head = plain(doc.text[:max(preamble_end, 0) or 3000])
-    for text in (doc.title or "", head):
-        m = _TITLE.search(re.sub(r"\s+", "", text))
-        if m:
-            unit = re.sub(r"^(标题|题目)", "", m.group(1))
-            ident["unit"] = unit or None
-            ident["year"] = int(m.group(2))
-            break
-    if ident["year"] is None:
-        m = _PERIOD.search(re.sub(r"\s+", "", head))
-        if m:
-            ident["year"] = int(m.group(1))
-    if doc.published:
-        ident["published"] = doc.published
-    return ident
 
 
 def _narrative(doc: Doc, span: tuple[int, int, int], unit: str | None) -> str:

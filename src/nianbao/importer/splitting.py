@@ -20,6 +20,11 @@ def as_number(s: str):
     return float(s) if "." in s else int(s)
 
 
+def value(s: str):
+    """A candidate's part as a number for the identities: an inserted blank ("") counts as 0."""
+    return as_number(s) if s else 0
+
+
 def split_candidates(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None) -> list[tuple]:
     """Every reading of the tokens as one number per key (each splittable run cut into one or more numbers) that
     satisfies the row's own identities; [] if there is none or the search is too large. `types`: the columns'
@@ -135,7 +140,7 @@ def violations(instances, values: dict, previous: dict | None = None) -> int:
 
 def _preference(keys: list[str], parts: tuple, instances) -> tuple:
     """Order of preference among splits nothing else tells apart (the first is taken, with a warning)."""
-    vals = {k: as_number(p) for k, p in zip(keys, parts)}
+    vals = {k: value(p) for k, p in zip(keys, parts)}
     cols = {k.rsplit(".", 1)[1]: v for k, v in vals.items()}
     implausible = 0
     if "in_force" in cols:  # the stock in force is at least this year's flows
@@ -154,7 +159,7 @@ def _stated(keys: list[str], options: list[tuple], claims) -> tuple[list[tuple],
         about = [r for r in readings if set(r) <= set(keys)]
         if not about:
             continue
-        agree = [o for o in keep if any(sum(as_number(o[keys.index(k)]) for k in r) == n for r in about)]
+        agree = [o for o in keep if any(sum(value(o[keys.index(k)]) for k in r) == n for r in about)]
         if agree and len(agree) < len(keep):
             keep = agree
             used.append(sentence)
@@ -167,33 +172,47 @@ def _by_last_year(fmt, keys: list[str], options: list[tuple], previous: dict | N
     cross = [i for i in fmt.sum_instances(previous=True) if set(i.keys) <= set(keys)]
     if not cross:
         return options
-    agree = [o for o in options if violations(cross, {k: as_number(p) for k, p in zip(keys, o)}, previous) == 0]
+    agree = [o for o in options if violations(cross, {k: value(p) for k, p in zip(keys, o)}, previous) == 0]
     return agree or options
 
 
-def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | None = None):
-    """Choose a split for every row whose digits ran together: the table identities, then the narrative, then
-    last year's report, then preference with a warning. `assign(keys, tokens, numbers)` stores a row."""
+def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | None = None, gaps=None):
+    """Choose a reading for every row whose digits ran together (kind "split") or whose blank cells were left out
+    (kind "blank"): the table identities, then the columns' positions (blanks), the narrative, last year's report,
+    then preference with a warning. `assign(keys, tokens, numbers)` stores a row."""
     fmt = reading.fmt
     table_keys = set(table.cells)
     instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
-    fixed = {k: v for k, v in reading.raw.items() if k in table_keys and isinstance(v, (int, float))}
+    # a cell printed blank counts as 0 in the identities, as the checks read an imported report
+    fixed = {k: (v if isinstance(v, (int, float)) else 0) for k, v in reading.raw.items()
+             if k in table_keys and (v is None or isinstance(v, (int, float)))}
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
     decided_by_table = set()
     space = 1
     for j in ambiguous:
         space *= len(pending[j][2])
-    if ambiguous and space <= 50_000:
-        base = dict(fixed)
+    base = dict(fixed)
+    for p in pending:
+        if len(p[2]) == 1:
+            base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
+    found = _consistent(instances, base, [(pending[j][0], pending[j][2]) for j in ambiguous]) if ambiguous else None
+    joint = {}  # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
+    if found and found[0]:  # keep only the rows' readings that take part in a choice satisfying every identity
+        for j, options, chosen in zip(ambiguous, *found):
+            pending[j] = (*pending[j][:2], options, *pending[j][3:])
+            joint[j] = chosen
+            if len(options) == 1:
+                decided_by_table.add(j)
+    elif ambiguous and space <= 50_000:
         for j, p in enumerate(pending):
             if len(p[2]) == 1:
-                base.update({k: as_number(x) for k, x in zip(p[0], p[2][0])})
+                base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
         touching = [i for i in instances if any(k in i.keys for j in ambiguous for k in pending[j][0])]
         best, winners = None, []
         for combo in itertools.product(*(pending[j][2] for j in ambiguous)):
             vals = dict(base)
             for j, parts in zip(ambiguous, combo):
-                vals.update({k: as_number(x) for k, x in zip(pending[j][0], parts)})
+                vals.update({k: value(x) for k, x in zip(pending[j][0], parts)})
             bad = violations(touching, vals)
             if best is None or bad < best:
                 best, winners = bad, [combo]
@@ -205,9 +224,14 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if len(options) == 1 and best == 0:
                 decided_by_table.add(j)
     unique, by_table = [], []
-    for j, (keys, vals, options, what, identity_ok) in enumerate(pending):
+    for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
         inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(keys)]
         printed = " ".join(t.number for t in vals)
+        if kind == "blank":
+            if j in joint:
+                options = [joint[j]] + [o for o in options if o != joint[j]]
+            _place_blanks(doc, table, keys, vals, options, what, j in decided_by_table, reading, assign, gaps or {})
+            continue
         how = []
         if len(options) > 1:
             options, sentences = _stated(keys, options, claims)
@@ -216,7 +240,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if len(narrowed) < len(options):
                 options = narrowed
                 how.append("上年报告（现行有效件数衔接 Y-02 等跨年度关系）")
-        ranked = sorted(options, key=lambda c: _preference(keys, c, inst))
+        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst)))
         parts = ranked[0]
         assign(keys, _expand(vals, parts), list(parts))
         if len(options) == 1 and how:
@@ -241,6 +265,100 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if by_table:
             msg += f"；其中 {len(by_table)} 行有多种拆法，由表格勾稽关系确定：" + "；".join(by_table)
         reading.findings.append(Finding("IMP-SPLIT", "info", msg))
+
+
+HALF_LIMIT = 200_000  # readings enumerated for each half of a table's undecided rows
+
+
+def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tuple]] | None:
+    """For each row (keys, options), the options that take part in some choice of one option per row satisfying
+    every identity the rows touch — exact, meeting in the middle: the partial sums of the identities over each
+    half of the rows, matched; and one such choice. ([], []) when no choice satisfies them all, None when the
+    search is too large."""
+    ambiguous_keys = {k for keys, _ in rows for k in keys}
+    eqs = [i for i in instances if any(k in ambiguous_keys for k in i.keys)
+           and all(k in base or k in ambiguous_keys for k in i.keys)]
+    if not eqs:
+        return None
+
+    def contribution(values: dict) -> tuple:
+        return tuple(sum(t.coef * values[t.key] for t in i.lhs if t.key in values)
+                     - sum(t.coef * values[t.key] for t in i.rhs if t.key in values) for i in eqs)
+
+    start = contribution({k: v for k, v in base.items() if k not in ambiguous_keys})
+    # options of a row that add the same to every identity (a blank and a 0 swapped) are searched once
+    steps, groups = [], []
+    for keys, options in rows:
+        by_sum: dict = {}
+        for oi, o in enumerate(options):
+            by_sum.setdefault(contribution({k: value(x) for k, x in zip(keys, o)}), []).append(oi)
+        steps.append(list(by_sum))
+        groups.append(list(by_sum.values()))
+    total, cut, left_size = 1, 0, 1
+    for cs in steps:
+        total *= len(cs)
+    while cut < len(steps) and left_size * len(steps[cut]) <= max(1, total // (left_size * len(steps[cut]))):
+        left_size *= len(steps[cut])
+        cut += 1
+    if left_size > HALF_LIMIT or total // left_size > HALF_LIMIT:
+        return None
+
+    def sums(part, first):  # partial sum → the option indexes of every choice that reaches it
+        out = {first: [()]}
+        for cs in part:
+            nxt: dict = {}
+            for r, combos in out.items():
+                for oi, c in enumerate(cs):
+                    nxt.setdefault(tuple(a + b for a, b in zip(r, c)), []).extend(x + (oi,) for x in combos)
+            out = nxt
+        return out
+
+    left = sums(steps[:cut], start)
+    right = sums(steps[cut:], tuple(0 for _ in eqs))
+    used = [set() for _ in rows]
+    one = None
+    for r, combos in left.items():
+        match = right.get(tuple(-x for x in r))
+        if match is None:
+            continue
+        one = one or combos[0] + match[0]
+        for combo in combos:
+            for j, g in enumerate(combo):
+                used[j].update(groups[j][g])
+        for combo in match:
+            for j, g in enumerate(combo):
+                used[cut + j].update(groups[cut + j][g])
+    if one is None:
+        return [], []
+    return ([[o for oi, o in enumerate(options) if oi in u] for (_, options), u in zip(rows, used)],
+            [options[groups[j][g][0]] for j, ((_, options), g) in enumerate(zip(rows, one))])
+
+
+def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps):
+    from . import short_rows
+
+    how = "表格勾稽关系" if by_table else "本行勾稽关系"
+    if len(options) > 1:
+        chosen = short_rows.by_position(doc.text, vals, options, gaps)
+        if chosen is not None:
+            options, how = [chosen], "各数在行中的位置（与本表完整各行的列间距比对）"
+    parts = options[0]
+    assign(keys, short_rows.fill(vals, parts), [p or None for p in parts])
+    blank = "、".join(f"“{table.column(table.cells[k].col).label}”" for k, p in zip(keys, parts) if not p)
+    printed = " ".join(t.number for t in vals)
+    head = f"{table.sheet}{what}只印了 {len(vals)} 个数（{printed}），应为 {len(keys)} 个"
+    if len(options) == 1:
+        reading.findings.append(Finding("IMP-BLANK", "info", f"{head}：按{how}，空白的是{blank}列（按空白读取）",
+                                        keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
+    elif len({tuple(value(p) for p in o) for o in options}) == 1:
+        reading.findings.append(Finding(
+            "IMP-BLANK", "warning", f"{head}：空白与相邻的 0 位置无法区分，暂按空白在{blank}列读取；"
+            "各数值不受影响（空白按 0 计），请核对原文", keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
+    else:
+        others = "；".join(" / ".join(p or "空" for p in o) for o in options[1:4]) + ("……" if len(options) > 4 else "")
+        reading.findings.append(Finding(
+            "IMP-BLANK", "warning", f"{head}：无法确定空白的是哪一列，暂按 {' / '.join(p or '空' for p in parts)} "
+            f"读取（其他可能：{others}），请核对原文", keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
 
 
 def _expand(vals, parts: tuple):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..filing import BLANK_MARKS, Finding
 from ..formats import ReportFormat, Table, parse_cell, parse_range
-from . import labels
+from . import labels, short_rows
 from .document import CELL, END, ROW, Doc
 from .splitting import as_number, resolve, split_candidates
 
@@ -222,20 +222,26 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
             groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row, token_at(m.end - 1)),
                            f"“{r.label}”行"))
 
-    pending = []  # (keys, tokens, candidates, what)
-    for keys, vals, what in groups:
-        vals = _drop_padding(vals, len(keys), _label_span(table, keys))
+    pending = []  # (keys, tokens, candidates, what, identities hold, "split" | "blank")
+    rows = [(keys, _drop_padding(vals, len(keys), _label_span(table, keys)), what) for keys, vals, what in groups]
+    for keys, vals, what in rows:
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
+        types = [fmt.cells[k].type for k in keys]
+        if short_rows.fillable(doc.text, vals, keys):  # numbers printed apart: a blank cell left out, not digits run together
+            inst = list(_instances(fmt, set(keys)))
+            blanks = short_rows.placements(vals, keys, inst, types)
+            if blanks:
+                pending.append((keys, vals, blanks, what, True, "blank"))
+                continue
         splittable = len(vals) < len(keys) and any(t.splittable for t in vals)
         inst = list(_instances(fmt, set(keys))) if splittable else []
-        types = [fmt.cells[k].type for k in keys]
         good = split_candidates(vals, keys, inst, types=types) if splittable else []
         # no split satisfies the row's identity (a printed total that disagrees): every split, if few
         cands = good or (split_candidates(vals, keys, limit=20_000, types=types) if splittable and inst else [])
         if cands:
-            pending.append((keys, vals, good or cands, what, bool(good)))
+            pending.append((keys, vals, good or cands, what, bool(good), "split"))
         else:
             shown = " ".join(t.raw for t in vals) or "（无）"
             reading.findings.append(Finding(
@@ -243,7 +249,9 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
                 f"{table.sheet}{what}读到 {len(vals)} 个数（{shown}），应为 {len(keys)} 个：无法确定各数所属的列，"
                 f"该行按未填写处理，请核对原文", keys=keys, cells=[doc.place(vals[0].pos)] if vals else []))
     if pending:
-        resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous)
+        gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _ in rows])
+        resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous,
+                gaps)
 
 
 def _label_span(table: Table, keys: list[str]) -> tuple[int, int] | None:
