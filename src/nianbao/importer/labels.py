@@ -63,6 +63,8 @@ def variants(label: str) -> list[str]:
     # a label broken by stray text (a vertical group label printed into it): its beginning identifies it
     if len(n) > 10:
         out.append(n[:10])
+    elif len(n) >= 8 and re.match(r"\d\.", n):  # "3.危及三安全一稳" + "（三）" + "定": all but its last character
+        out.append(n[:-1])
     return list(dict.fromkeys(v for v in out if v))
 
 
