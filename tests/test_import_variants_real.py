@@ -360,3 +360,13 @@ def test_unit_name_from_the_page_title_of_a_web_page(tmp_path):
             "</head><body>" + "".join(f"<p>{ln}</p>" for ln in body.split("\n")) + "</body></html>")
     back = imported(tmp_path, html, "r.html")
     assert back.unit == "测试县林业局"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_word_table_saved_as_text_one_cell_a_line(tmp_path, seed):
+    """LibreOffice/WPS "save as text": every cell on its own line, an empty cell an empty line — read cell by cell."""
+    fmt = load_format("2021")
+    shown, expect = _with_blanks(seed)
+    back = imported(tmp_path, report_text(fmt, shown, sep="\n"))
+    assert back.values == expect
+    assert errors(back) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import NianbaoError
 from ..limits import read_bounded
+from .cell_lines import one_cell_a_line
 from .document import Doc, DocBuilder, is_page_furniture
 
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -30,7 +31,7 @@ def read(path: Path) -> Doc:
     text = decode(read_bounded(path, what="文本文件"), path).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     markdown = path.suffix.lower() in (".md", ".markdown")
     b = DocBuilder("markdown" if markdown else "text")
-    lines = text.split("\n")
+    lines = text.split("\n") if markdown else one_cell_a_line(text.split("\n"))
     cells: list[str] | None = None  # the tab-indented cells of the row being read (a Word table saved as text)
     long_lines = unbroken = 0
     for n, raw in enumerate(lines, 1):

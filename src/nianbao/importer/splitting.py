@@ -10,6 +10,7 @@ is read by a stated preference with a warning that names the other readings. Num
 from __future__ import annotations
 
 import itertools
+import random
 
 from ..filing import Finding
 
@@ -195,8 +196,12 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     for p in pending:
         if len(p[2]) == 1:
             base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
-    found = _consistent(instances, base, [(pending[j][0], pending[j][2]) for j in ambiguous]) if ambiguous else None
+    rows = [(pending[j][0], pending[j][2]) for j in ambiguous]
+    found = _consistent(instances, base, rows) if ambiguous else None
     joint = {}  # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
+    if found is None and ambiguous:  # too many to search exactly: look for one choice that keeps the identities
+        one = _descend(instances, base, rows)
+        joint = dict(zip(ambiguous, one)) if one else {}
     if found and found[0]:  # keep only the rows' readings that take part in a choice satisfying every identity
         for j, options, chosen in zip(ambiguous, *found):
             pending[j] = (*pending[j][:2], options, *pending[j][3:])
@@ -267,14 +272,14 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         reading.findings.append(Finding("IMP-SPLIT", "info", msg))
 
 
-HALF_LIMIT = 200_000  # readings enumerated for each half of a table's undecided rows
+STATE_LIMIT = 40_000  # partial sums kept while searching the readings of a table's rows
 
 
 def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tuple]] | None:
     """For each row (keys, options), the options that take part in some choice of one option per row satisfying
-    every identity the rows touch — exact, meeting in the middle: the partial sums of the identities over each
-    half of the rows, matched; and one such choice. ([], []) when no choice satisfies them all, None when the
-    search is too large."""
+    every identity the rows touch, and one such choice — exact: the identities' partial sums row by row, each kept
+    only while the rows left can still bring it to zero, then traced back. ([], []) when no choice satisfies them
+    all, None when the search is too large."""
     ambiguous_keys = {k for keys, _ in rows for k in keys}
     eqs = [i for i in instances if any(k in ambiguous_keys for k in i.keys)
            and all(k in base or k in ambiguous_keys for k in i.keys)]
@@ -294,44 +299,80 @@ def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tu
             by_sum.setdefault(contribution({k: value(x) for k, x in zip(keys, o)}), []).append(oi)
         steps.append(list(by_sum))
         groups.append(list(by_sum.values()))
-    total, cut, left_size = 1, 0, 1
-    for cs in steps:
-        total *= len(cs)
-    while cut < len(steps) and left_size * len(steps[cut]) <= max(1, total // (left_size * len(steps[cut]))):
-        left_size *= len(steps[cut])
-        cut += 1
-    if left_size > HALF_LIMIT or total // left_size > HALF_LIMIT:
+    m, width = len(steps), len(eqs)
+    lo, hi = [[0] * width for _ in range(m + 1)], [[0] * width for _ in range(m + 1)]
+    for j in range(m - 1, -1, -1):  # what the rows from j on can still add to each identity
+        for e in range(width):
+            lo[j][e] = lo[j + 1][e] + min(c[e] for c in steps[j])
+            hi[j][e] = hi[j + 1][e] + max(c[e] for c in steps[j])
+    forward = [{start}]
+    for j, cs in enumerate(steps):
+        bound_lo, bound_hi = lo[j + 1], hi[j + 1]
+        nxt = set()
+        for r in forward[-1]:
+            for c in cs:
+                x = tuple(a + b for a, b in zip(r, c))
+                if all(bound_lo[e] <= -x[e] <= bound_hi[e] for e in range(width)):
+                    nxt.add(x)
+        if len(nxt) > STATE_LIMIT:
+            return None
+        forward.append(nxt)
+    zero = tuple(0 for _ in eqs)
+    if zero not in forward[-1]:
+        return [], []
+    used, back = [set() for _ in rows], {zero}
+    for j in range(m - 1, -1, -1):
+        before = set()
+        for g, c in enumerate(steps[j]):
+            came = {tuple(a - b for a, b in zip(r, c)) for r in back} & forward[j]
+            if came:
+                used[j].update(groups[j][g])
+                before |= came
+        back = before
+    one, target = [None] * m, zero
+    for j in range(m - 1, -1, -1):  # one choice: walk back from zero through sums that were reached
+        for g, c in enumerate(steps[j]):
+            prev = tuple(a - b for a, b in zip(target, c))
+            if prev in forward[j]:
+                one[j], target = rows[j][1][groups[j][g][0]], prev
+                break
+    return [[o for oi, o in enumerate(options) if oi in u] for (_, options), u in zip(rows, used)], one
+
+
+def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -> list[tuple] | None:
+    """One choice of a reading per row under which every identity holds, found by changing one row at a time to
+    the reading that leaves the identities least broken; None if none is found. It decides nothing (the rows stay
+    ambiguous, with their warnings): it only keeps the checks from reporting an error the publisher did not make."""
+    keys_of = {k for keys, _ in rows for k in keys}
+    eqs = [i for i in instances if any(k in keys_of for k in i.keys) and all(k in base or k in keys_of for k in i.keys)]
+    if not eqs:
         return None
 
-    def sums(part, first):  # partial sum → the option indexes of every choice that reaches it
-        out = {first: [()]}
-        for cs in part:
-            nxt: dict = {}
-            for r, combos in out.items():
-                for oi, c in enumerate(cs):
-                    nxt.setdefault(tuple(a + b for a, b in zip(r, c)), []).extend(x + (oi,) for x in combos)
-            out = nxt
-        return out
+    def contribution(values: dict) -> list:
+        return [sum(t.coef * values[t.key] for t in i.lhs if t.key in values)
+                - sum(t.coef * values[t.key] for t in i.rhs if t.key in values) for i in eqs]
 
-    left = sums(steps[:cut], start)
-    right = sums(steps[cut:], tuple(0 for _ in eqs))
-    used = [set() for _ in rows]
-    one = None
-    for r, combos in left.items():
-        match = right.get(tuple(-x for x in r))
-        if match is None:
-            continue
-        one = one or combos[0] + match[0]
-        for combo in combos:
-            for j, g in enumerate(combo):
-                used[j].update(groups[j][g])
-        for combo in match:
-            for j, g in enumerate(combo):
-                used[cut + j].update(groups[cut + j][g])
-    if one is None:
-        return [], []
-    return ([[o for oi, o in enumerate(options) if oi in u] for (_, options), u in zip(rows, used)],
-            [options[groups[j][g][0]] for j, ((_, options), g) in enumerate(zip(rows, one))])
+    start = contribution({k: v for k, v in base.items() if k not in keys_of})
+    steps = [[contribution({k: value(x) for k, x in zip(keys, o)}) for o in options] for keys, options in rows]
+    rng = random.Random(0)  # restarts from other readings, the same on every run
+    for attempt in range(restarts):
+        pick = [0 if attempt == 0 else rng.randrange(len(cs)) for cs in steps]
+        residual = list(start)
+        for cs, p in zip(steps, pick):
+            residual = [a + b for a, b in zip(residual, cs[p])]
+        for _ in range(passes):
+            if not any(residual):
+                return [options[p] for (_, options), p in zip(rows, pick)]
+            changed = False
+            for j, cs in enumerate(steps):
+                without = [a - b for a, b in zip(residual, cs[pick[j]])]
+                best = min(range(len(cs)), key=lambda o: (sum(abs(a + b) for a, b in zip(without, cs[o])), o != pick[j]))
+                if best != pick[j]:
+                    pick[j], changed = best, True
+                    residual = [a + b for a, b in zip(without, cs[best])]
+            if not changed:
+                break
+    return None
 
 
 def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps):
