@@ -176,8 +176,11 @@ def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     for layout in sorted(LAYOUTS, key=lambda k: (k != structural, k != expected)):
         fmt = load_format(layout)
         if any(r.clean == len(r.fmt.cells) and not any(f.severity == "error" for f in r.findings)
-               for r in readings.values()):
-            readings[layout] = Reading(fmt)  # a layout already read every cell cleanly: no need to try others
+               for r in readings.values()) or (structural in readings and
+                                               readings[structural].clean >= 0.95 * len(readings[structural].fmt.cells)):
+            # a layout already read every cell cleanly, or the structure's layout nearly every cell (run-together
+            # digits are searched once, not once per layout): no need to try others
+            readings[layout] = Reading(fmt)
             continue
         readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, sections), told, last_year)
     chosen = choose(readings, structural, expected, LAYOUTS)
