@@ -370,3 +370,23 @@ def test_word_table_saved_as_text_one_cell_a_line(tmp_path, seed):
     back = imported(tmp_path, report_text(fmt, shown, sep="\n"))
     assert back.values == expect
     assert errors(back) == []
+
+
+# ------------------------------------------------------------------ a report that cannot be read
+def test_unreadable_reports_exit_2_with_a_chinese_message(tmp_path):
+    cases = {
+        "empty.html": (b"", "空的"),
+        "binary.txt": (b"\x00\x01\x02" * 100, "不是文本文件"),
+        "broken.docx": (b"PK\x03\x04 not really a zip", "不是 .docx 文件"),
+        "broken.pdf": (b"%PDF-1.4 garbage", "PDF"),
+        "numbers.md": ("| 数据1 | 数据2 |\n|---|---|\n| 1 | 2 |\n".encode(), "不像政府信息公开工作年度报告"),
+        "gbk.txt": ("某县人民政府\n会议纪要\n".encode("gb18030"), "不像政府信息公开工作年度报告"),
+    }
+    for name, (data, words) in cases.items():
+        src = tmp_path / name
+        src.write_bytes(data)
+        out = tmp_path / f"{name}.json"
+        r = CliRunner().invoke(main, ["import", str(src), "-o", str(out)])
+        assert r.exit_code == 2, (name, r.output)
+        assert words in r.output and "Traceback" not in r.output, (name, r.output)
+        assert not out.exists() and src.read_bytes() == data
