@@ -275,14 +275,12 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
 STATE_LIMIT = 40_000  # partial sums kept while searching the readings of a table's rows
 
 
-def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tuple]] | None:
-    """For each row (keys, options), the options that take part in some choice of one option per row satisfying
-    every identity the rows touch, and one such choice — exact: the identities' partial sums row by row, each kept
-    only while the rows left can still bring it to zero, then traced back. ([], []) when no choice satisfies them
-    all, None when the search is too large."""
-    ambiguous_keys = {k for keys, _ in rows for k in keys}
-    eqs = [i for i in instances if any(k in ambiguous_keys for k in i.keys)
-           and all(k in base or k in ambiguous_keys for k in i.keys)]
+def _identity_sums(instances, base: dict, rows):
+    """The identities the rows' cells take part in (all their other cells known), a function giving what a set of
+    values adds to each (lhs − rhs), and what the known cells add; None when the rows touch no identity."""
+    open_keys = {k for keys, _ in rows for k in keys}
+    eqs = [i for i in instances if any(k in open_keys for k in i.keys)
+           and all(k in base or k in open_keys for k in i.keys)]
     if not eqs:
         return None
 
@@ -290,7 +288,18 @@ def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tu
         return tuple(sum(t.coef * values[t.key] for t in i.lhs if t.key in values)
                      - sum(t.coef * values[t.key] for t in i.rhs if t.key in values) for i in eqs)
 
-    start = contribution({k: v for k, v in base.items() if k not in ambiguous_keys})
+    return eqs, contribution, contribution({k: v for k, v in base.items() if k not in open_keys})
+
+
+def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tuple]] | None:
+    """For each row (keys, options), the options that take part in some choice of one option per row satisfying
+    every identity the rows touch, and one such choice — exact: the identities' partial sums row by row, each kept
+    only while the rows left can still bring it to zero, then traced back. ([], []) when no choice satisfies them
+    all, None when the search is too large."""
+    sums = _identity_sums(instances, base, rows)
+    if sums is None:
+        return None
+    eqs, contribution, start = sums
     # options of a row that add the same to every identity (a blank and a 0 swapped) are searched once
     steps, groups = [], []
     for keys, options in rows:
@@ -343,16 +352,10 @@ def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -
     """One choice of a reading per row under which every identity holds, found by changing one row at a time to
     the reading that leaves the identities least broken; None if none is found. It decides nothing (the rows stay
     ambiguous, with their warnings): it only keeps the checks from reporting an error the publisher did not make."""
-    keys_of = {k for keys, _ in rows for k in keys}
-    eqs = [i for i in instances if any(k in keys_of for k in i.keys) and all(k in base or k in keys_of for k in i.keys)]
-    if not eqs:
+    sums = _identity_sums(instances, base, rows)
+    if sums is None:
         return None
-
-    def contribution(values: dict) -> list:
-        return [sum(t.coef * values[t.key] for t in i.lhs if t.key in values)
-                - sum(t.coef * values[t.key] for t in i.rhs if t.key in values) for i in eqs]
-
-    start = contribution({k: v for k, v in base.items() if k not in keys_of})
+    _, contribution, start = sums
     steps = [[contribution({k: value(x) for k, x in zip(keys, o)}) for o in options] for keys, options in rows]
     rng = random.Random(0)  # restarts from other readings, the same on every run
     for attempt in range(restarts):
