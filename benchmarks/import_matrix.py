@@ -7,7 +7,8 @@ Each filing (seeded: the same --seed gives the same filings) is one of the three
 import-only 2021-merged-other), with blank cells, large numbers, a fee with up to 4 decimals and a unit name of
 2–40 Chinese characters. Its docx, html and md go through every path below; every rendition is imported with
 `nianbao.importer.import_report` (what the CLI runs) and graded: cells exact, layout right, false errors (an error
-the filing does not have), silent wrong cells (a wrong number that no warning names) and the import's time.
+the filing does not have), silent wrong cells (a wrong number that no warning names), whether a text extraction of
+the PDF reads the same as the PDF itself, and the import's time.
 A path whose tool is missing is skipped (and fails the run under CI=true).
 """
 from __future__ import annotations
@@ -236,7 +237,7 @@ class Grade:
     case: str
     cells: int = 0
     exact: int = 0
-    silent_wrong: int = 0  # wrong, and no warning names the cell
+    silent_wrong: int = 0  # a number read that is not the filing's, and no warning or error names the cell
     layout_ok: bool = False
     unit_ok: bool = False
     false_errors: list = field(default_factory=list)
@@ -283,7 +284,7 @@ def grade(path_name: str, case: Case, file: Path, timeout: int = 30) -> Grade:
             g.exact += 1
         else:
             g.wrong[k] = (got, want)
-            g.silent_wrong += k not in named
+            g.silent_wrong += got is not None and k not in named  # a cell left unread is not a wrong number
     reference = {(f.rule, tuple(f.keys)) for f in check(filing_of(case)) if f.severity == "error"}
     g.false_errors = [f"{f.rule} {f.message}" for f in check(back) if f.severity == "error"
                       and (f.rule, tuple(f.keys)) not in reference]
@@ -351,7 +352,8 @@ def _grade(job) -> Grade:
 
 def table(grades: list[Grade], paths: list[Path_]) -> str:
     rows = [("path", "filings", "cells exact", "silent wrong", "false errors", "layout right", "unit right",
-             "refused", "median ms", "max ms")]
+             "refused", "same as PDF", "median ms", "max ms")]
+    pdf = {g.case: g.wrong for g in grades if g.path == "pdf" and g.refused is None}
     for p in paths:
         gs = [g for g in grades if g.path == p.name]
         if not gs:
@@ -362,7 +364,9 @@ def table(grades: list[Grade], paths: list[Path_]) -> str:
         rows.append((p.name, str(len(gs)), f"{exact}/{cells} ({100 * exact / cells:.2f}%)",
                      str(sum(g.silent_wrong for g in gs)), str(sum(len(g.false_errors) for g in gs)),
                      f"{sum(g.layout_ok for g in gs)}/{len(gs)}", f"{sum(g.unit_ok for g in gs)}/{len(gs)}",
-                     str(sum(g.refused is not None for g in gs)), f"{times[len(times) // 2]:.0f}", f"{times[-1]:.0f}"))
+                     str(sum(g.refused is not None for g in gs)),
+                     f"{sum(pdf.get(g.case) == g.wrong and g.refused is None for g in gs)}/{len(gs)}"
+                     if p.source == "pdf" and pdf else "", f"{times[len(times) // 2]:.0f}", f"{times[-1]:.0f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
