@@ -324,7 +324,8 @@ def libreoffice(files: list[Path], target: str, ext: str, outdir: Path) -> list[
     return out
 
 
-def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, workers: int = 1) -> tuple[list[Grade], list[str]]:
+def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, workers: int = 1,
+        timeout: int = 30) -> tuple[list[Grade], list[str]]:
     """Every case through every path whose tool is present; (grades, paths skipped for a missing tool)."""
     skipped = [p.name for p in paths if tool_missing(p.tool)]
     paths = [p for p in paths if p.name not in skipped]
@@ -339,7 +340,7 @@ def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, worke
     jobs = []
     for c in cases:
         rng = random.Random(f"{seed}-{c.name}")
-        jobs += [(p.name, c, extract(p, c, src[c.name], work, rng)) for p in paths]
+        jobs += [(p.name, c, extract(p, c, src[c.name], work, rng), timeout) for p in paths]
     if workers <= 1:
         return [grade(*j) for j in jobs], skipped
     with ProcessPoolExecutor(workers) as pool:
