@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= demo-output
 
-.PHONY: demo desk test bench clean
+.PHONY: demo desk test bench import-matrix clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
+
+# every random filing (N=200) rendered, taken through every extraction path and imported back (issue 12)
+import-matrix: $(VENV)/.installed
+	$(PY) benchmarks/import_matrix.py --n $${N:-200}
 
 clean:
 	rm -rf $(VENV) $(OUT) nianbao-desk-demo .pytest_cache .hypothesis

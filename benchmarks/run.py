@@ -12,6 +12,8 @@ background load on a shared machine hits all of them alike), each measured as a 
   report_api        100 reports (docx, html, md) in ONE process: xlsx_read.read + report.write_reports
   report_cli        nianbao report for one return
   import:<file>     nianbao import --json of each real report in ../shared/real-reports (skipped when absent)
+  import_speed      in-process import of each real report and a generated .docx (benchmarks/import_speed.py):
+                    ≤ 50 ms for text/HTML/Word, ≤ 300 ms for a PDF
   help              nianbao --help            vs  import_click: python -c "import click"
 baselines:
   openpyxl_1proc / openpyxl_2proc   openpyxl.load_workbook of every return (one process; a 2-process pool)
@@ -409,6 +411,18 @@ def suite(n: int, n_reports: int, runs: int, reports_dir: Path) -> list[Measurem
     return m
 
 
+def import_speed(reports_dir: Path, runs: int) -> list[dict]:
+    """benchmarks/import_speed.py in a fresh process: in-process import of each report, median of repeats (ms)."""
+    r = subprocess.run([sys.executable, str(HERE / "import_speed.py"), "--real-reports", str(reports_dir),
+                        "--repeat", str(max(runs * 3, 5))], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"import_speed failed: {r.stderr.strip()[-400:]}", file=sys.stderr)
+        return []
+    for row in (out := json.loads(r.stdout)):
+        print(f"  import in-process {row['file']}: {row['median_ms']} ms (≤ {row['limit_ms']:g})", flush=True)
+    return out
+
+
 def targets(res: dict, n: int) -> list[dict]:
     """The issue's targets, PASS/FAIL. Time targets stated for N = 1,000 are scaled linearly to this N."""
     med = lambda k: res[k]["median_s"] if k in res else None  # noqa: E731
@@ -577,6 +591,11 @@ def main(argv=None) -> int:
         data["measurements"] = {m.name: m.result() for m in measurements}
         data["ratios"] = ratios(data["measurements"])
         data["targets"] = targets(data["measurements"], n)
+        if not only or "import_speed" in only:
+            data["import_speed"] = import_speed(reports_dir, runs)
+            data["targets"] += [{"id": f"import_inproc:{r['file']}", "target": f"import {r['file']} in-process "
+                                 f"≤ {r['limit_ms']:g} ms", "value": r["median_ms"], "limit": r["limit_ms"],
+                                 "unit": "ms", "pass": r["pass"], "note": ""} for r in data["import_speed"]]
         if not only or "desk" in only:  # the web desk: upload → verdict, the register page (desk_bench.py)
             import desk_bench
 

@@ -3,8 +3,6 @@ from the source files (not produced by the importer), must be read back exactly,
 false error. The two 平潭 reports chain across years (Y-01, Y-02)."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from nianbao.checks import check
@@ -104,9 +102,7 @@ def test_every_real_report_is_pinned(shared):
 
 @pytest.mark.parametrize("rel,values,unit,year", REPORTS, ids=[r[0].split("/")[1] for r in REPORTS])
 def test_real_report_reads_every_printed_value(shared, rel, values, unit, year):
-    start = time.perf_counter()
-    filing = import_report(shared / rel)
-    elapsed = time.perf_counter() - start
+    filing = import_report(shared / rel)  # its speed is a benchmark (benchmarks/import_speed.py), not a test
     assert filing.origin == "import"
     assert filing.layout == "2021"
     assert (filing.unit, filing.year) == (unit, year)
@@ -120,7 +116,6 @@ def test_real_report_reads_every_printed_value(shared, rel, values, unit, year):
     assert set(filing.narrative) == {"overview", "problems", "other"}
     assert all(filing.narrative[s] for s in filing.narrative)
     assert all(filing.where[k] for k in values if values[k] is not None)
-    assert elapsed < 1.0, f"import took {elapsed:.2f}s"
 
 
 def test_shuyang_blank_cells_are_warnings_not_zeros(shared):

@@ -44,43 +44,30 @@ def _topic(sentence: str, start: int, clause: str) -> str | None:
     return best
 
 
-def _readings(topic: str, clause: str, sentence: str, v: dict, fmt) -> list[tuple[str, object]] | None:
-    """(what, value) pairs the number may mean; None when the claim is not one this check understands."""
-    def get(*keys):
-        vals = [v.get(k) for k in keys]
-        return None if any(x is None for x in vals) else sum(vals)
-
-    def label(*keys):  # the cells' labels from the format definition, for the message
-        names = []
-        for k in keys:
-            c = fmt.cells.get(k)
-            names.append(f"{fmt.tables[c.table].sheet}{c.label}" if c else k)
-        return "加".join(names)
-
+def _readings(topic: str, clause: str, sentence: str) -> list[tuple[str, ...]] | None:
+    """The cells (a tuple of keys, summed) the number may mean; None when the claim is not one this check
+    understands."""
     if topic == "requests":
         if any(w in clause for w in _NOT_REQUESTS) or not any(w in sentence for w in ("申请", "依申请")):
             return None
         col = next((c for c, word in _COLUMNS if word in clause), "total")
         if "结转" in clause or "顺延" in clause:
             if "上年" in clause:
-                return [(label(f"t3.carried_over.{col}"), get(f"t3.carried_over.{col}"))]
+                return [(f"t3.carried_over.{col}",)]
             if "下年" in clause or "结转至" in clause or "转入" in clause:
-                return [(label(f"t3.carry_forward.{col}"), get(f"t3.carry_forward.{col}"))]
+                return [(f"t3.carry_forward.{col}",)]
             return None
         if any(w in clause for w in ("办结", "答复", "办理完毕", "处理完毕")):
-            return [(label(f"t3.total.{col}"), get(f"t3.total.{col}"))]
+            return [(f"t3.total.{col}",)]
         if col != "total" or any(w in clause for w in ("收到", "受理", "收办", "新收", "接收", "共有", "涉及")):
-            return [(label(f"t3.new.{col}"), get(f"t3.new.{col}")),
-                    (label(f"t3.new.{col}", f"t3.carried_over.{col}"), get(f"t3.new.{col}", f"t3.carried_over.{col}"))]
+            return [(f"t3.new.{col}",), (f"t3.new.{col}", f"t3.carried_over.{col}")]
         return None
     if topic in ("review", "litigation"):
         col = next((c for c, word in _RESULTS if word in clause), "total")
         review, direct, after = (f"t4.{b}.{col}" for b in ("review", "litigation_direct", "litigation_after_review"))
         if topic == "review":
-            out = [(label(review), get(review)), (label(review, after), get(review, after))]
-        else:
-            out = [(label(direct, after), get(direct, after)), (label(direct), get(direct)), (label(after), get(after))]
-        return out
+            return [(review,), (review, after)]
+        return [(direct, after), (direct,), (after,)]
     if topic in ("docs", "regulations"):
         row = "normative_docs" if topic == "docs" else "regulations"
         if "现行有效" in clause:
@@ -91,8 +78,23 @@ def _readings(topic: str, clause: str, sentence: str, v: dict, fmt) -> list[tupl
             col = "issued"
         else:
             return None
-        return [(label(f"t2.{row}.{col}"), get(f"t2.{row}.{col}"))]
+        return [(f"t2.{row}.{col}",)]
     return None
+
+
+def claims(text: str):
+    """(sentence, number, readings) for every number in the text that a claim of this check understands; each
+    reading is a tuple of cell keys whose sum the number may be."""
+    for sm in _SENTENCE.finditer(text or ""):
+        sentence = sm.group(0).strip()
+        for m in _NUMBER.finditer(sentence):
+            if m.group(2):  # "100余件": an approximation, not a claim
+                continue
+            clause = _clause(sentence, m.start(), m.end())
+            topic = _topic(sentence, m.start(), clause)
+            readings = _readings(topic, clause, sentence) if topic else None
+            if readings:
+                yield sentence, int(m.group(1).replace(",", "")), readings
 
 
 def check_numbers_in_text(filing: Filing) -> list[Finding]:
@@ -100,27 +102,27 @@ def check_numbers_in_text(filing: Filing) -> list[Finding]:
     text = filing.narrative.get("overview") or ""
     if rule is None or not text:
         return []
-    values = filing.values
+    values, fmt = filing.values, filing.fmt
+
+    def label(keys):  # the cells' labels from the format definition, for the message
+        names = []
+        for k in keys:
+            c = fmt.cells.get(k)
+            names.append(f"{fmt.tables[c.table].sheet}{c.label}" if c else k)
+        return "加".join(names)
+
     out = []
-    for sm in _SENTENCE.finditer(text):
-        sentence = sm.group(0).strip()
-        for m in _NUMBER.finditer(sentence):
-            if m.group(2):  # "100余件": an approximation, not a claim
-                continue
-            n = int(m.group(1).replace(",", ""))
-            clause = _clause(sentence, m.start(), m.end())
-            topic = _topic(sentence, m.start(), clause)
-            if topic is None:
-                continue
-            readings = _readings(topic, clause, sentence, values, filing.fmt)
-            if not readings:
-                continue
-            known = [(w, x) for w, x in readings if x is not None]
-            if not known or any(x == n for _, x in known):
-                continue
-            what, expected = known[0]
-            keys = [k for k in values if values[k] is not None and values[k] == expected][:1]
-            out.append(Finding("S08", rule.severity, rule.text(sentence=sentence, actual=n, expected=expected,
-                                                               what="，或".join(f"{w} {x}" for w, x in known)),
-                               keys=keys, expected=expected, actual=n))
+    for sentence, n, readings in claims(text):
+        known = []
+        for keys in readings:
+            vals = [values.get(k) for k in keys]
+            if not any(x is None for x in vals):
+                known.append((label(keys), sum(vals)))
+        if not known or any(x == n for _, x in known):
+            continue
+        what, expected = known[0]
+        keys = [k for k in values if values[k] is not None and values[k] == expected][:1]
+        out.append(Finding("S08", rule.severity, rule.text(sentence=sentence, actual=n, expected=expected,
+                                                           what="，或".join(f"{w} {x}" for w, x in known)),
+                           keys=keys, expected=expected, actual=n))
     return out

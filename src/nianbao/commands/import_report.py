@@ -11,11 +11,11 @@ from ..errors import NianbaoError
 _TAGS = {"error": ("错误", "red"), "warning": ("警告", "yellow"), "info": ("说明", None)}
 
 
-def findings_for(filing) -> list:
+def findings_for(filing, previous=None) -> list:
     """Everything found: what the import noticed, and every check on what was printed (narrative included)."""
     from ..checks import check
 
-    return check(filing, narrative=True)
+    return check(filing, previous, narrative=True)
 
 
 def as_dict(filing, findings) -> dict:
@@ -24,6 +24,7 @@ def as_dict(filing, findings) -> dict:
         "unit": filing.unit,
         "year": filing.year,
         "cues": filing.identity.get("layout_cues", []),
+        "parts": filing.identity.get("parts", []),
         "source": filing.source,
         "cells": filing.values,
         "where": {k: filing.where.get(k) for k in filing.fmt.cells},
@@ -38,17 +39,21 @@ def as_dict(filing, findings) -> dict:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="输出文件：.xlsx（填好的 nianbao 工作簿）或 .json")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出到屏幕")
-def command(report, output, as_json):
+@click.option("--previous", type=click.Path(dir_okay=False),
+              help="上年数据（填报表或已发布的年度报告）：用于跨年度校验，并帮助拆分连写的数字")
+def command(report, output, as_json, previous):
     from ..atomic import write_bytes, write_text
     from ..importer import import_report
+    from .check import _load_previous
 
     suffix = Path(output).suffix.lower() if output else None
     if output and suffix not in (".xlsx", ".json"):
         raise NianbaoError(f"输出文件应为 .xlsx 或 .json，现为“{Path(output).name}”")
     if output and Path(output).resolve() == Path(report).resolve():
         raise NianbaoError("输出文件不能与输入文件相同")
-    filing = import_report(report)  # NianbaoError(…, 2) when unreadable: nothing is written
-    findings = findings_for(filing)
+    last_year = _load_previous(previous) if previous else None
+    filing = import_report(report, last_year)  # NianbaoError(…, 2) when unreadable: nothing is written
+    findings = findings_for(filing, last_year)
     data = as_dict(filing, findings)
     if output:
         if suffix == ".json":

@@ -21,6 +21,9 @@ from ..filing import Filing, Finding
 from ..formats import ReportFormat, load_format
 from . import labels
 from .document import Doc, paragraphs, plain
+from .identity import read_identity
+from .layout import by_structure, choose
+from .sections import Outline, find_outline
 from .tables import Reading, read_tables
 
 LAYOUTS = ("2021", "2019", "2021-merged-other")  # candidates, in order of preference on a tie
@@ -29,9 +32,6 @@ _READERS = {".docx": "from_docx", ".html": "from_html", ".htm": "from_html", ".x
             ".txt": "from_text", ".text": "from_text", ".md": "from_text", ".markdown": "from_text",
             ".pdf": "from_pdf"}
 
-_TITLE = re.compile(r"([\u4e00-\u9fff（）()·]{2,60}?)(?:关于)?((?:19|20)\d{2})年度?(?:政府信息公开|政务公开)(?:工作)?年度?报告")
-_PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日")
-_COUNT = re.compile(r"(\d+)\s*(?:件|条|项|个)")
 
 
 def read_document(path: Path) -> Doc:
@@ -54,46 +54,13 @@ def read_document(path: Path) -> Doc:
         raise NianbaoError(f"无法读取 {path}：{e.strerror or e}", 2) from None
 
 
-def import_report(path) -> Filing:
+def import_report(path, previous=None) -> Filing:
+    """`previous`: last year's Filing (a workbook read, or a report imported), used only to decide run-together
+    digits that nothing in this report decides (Y-02), each such decision named in a finding."""
     path = Path(path)
     if not path.is_file():
         raise NianbaoError(f"找不到文件 {path}", 2)
-    return read_doc(read_document(path), source=str(path))
-
-
-def find_sections(doc: Doc, fmt: ReportFormat) -> dict[str, tuple[int, int, int]]:
-    """section id → (heading start, heading end, section end) for every heading found, in order."""
-    found = []
-    cursor = 0
-    for n, s in enumerate(fmt.sections, 1):
-        hit = labels.find_heading(doc.text, n, s.heading, cursor)
-        if hit:
-            found.append((s.id, hit[0], hit[1]))
-            cursor = hit[1]
-    out = {}
-    for i, (sid, a, b) in enumerate(found):
-        out[sid] = (a, b, found[i + 1][1] if i + 1 < len(found) else len(doc.text))
-    return out
-
-
-def read_identity(doc: Doc, preamble_end: int) -> dict:
-    """Unit and year from the title (or, failing that, the statistics period)."""
-    ident: dict = {"unit": None, "unit_code": None, "year": None}
-    head = plain(doc.text[:max(preamble_end, 0) or 3000])
-    for text in (doc.title or "", head):
-        m = _TITLE.search(re.sub(r"\s+", "", text))
-        if m:
-            unit = re.sub(r"^(标题|题目)", "", m.group(1))
-            ident["unit"] = unit or None
-            ident["year"] = int(m.group(2))
-            break
-    if ident["year"] is None:
-        m = _PERIOD.search(re.sub(r"\s+", "", head))
-        if m:
-            ident["year"] = int(m.group(1))
-    if doc.published:
-        ident["published"] = doc.published
-    return ident
+    return read_doc(read_document(path), source=str(path), previous=previous)
 
 
 def _narrative(doc: Doc, span: tuple[int, int, int], unit: str | None) -> str:
@@ -138,7 +105,9 @@ def _cues(doc: Doc, readings: dict[str, Reading], chosen: str, sections: dict, y
             if k == chosen or other is None or other.id == "t3":
                 continue  # 表三's difference is the shape of （六）, reported below
             theirs = {labels.norm(x) for _, x, _ in other.labels()} | {labels.norm(c.label) for c in other.columns}
-            hits += [x for x in own if labels.norm(x) not in theirs and labels.norm(x) in printed]
+            # a label contained in the other layout's (规范性文件 in 行政规范性文件) tells nothing
+            normed = [(x, labels.norm(x)) for x in own]
+            hits += [x for x, n in normed if n in printed and not any(n in y for y in theirs)]
         hits = list(dict.fromkeys(hits))
         out += [f"{table.sheet}有“{x}”" for x in hits[:3]]
     t3 = mine.tables.get("t3")
@@ -154,27 +123,67 @@ def _cues(doc: Doc, readings: dict[str, Reading], chosen: str, sections: dict, y
     return list(dict.fromkeys(out))
 
 
-def read_doc(doc: Doc, source: str | None = None) -> Filing:
+def _parts(doc: Doc, fmt: ReportFormat, outline: Outline) -> tuple[list[dict], str]:
+    """What was found where: each part's heading as printed (or the place its table was found by its labels),
+    and the parts the report added."""
+    parts, said = [], []
+    for s in fmt.sections:
+        if s.id not in outline.spans:
+            continue
+        a = outline.spans[s.id][0]
+        printed = outline.printed.get(s.id) or ""
+        parts.append({"section": s.id, "heading": s.heading, "printed": printed, "where": doc.place(a)})
+        if not printed:
+            said.append(f"{s.heading}：未找到标题，按表格内容定位于{doc.place(a)}")
+        elif labels.norm(printed) != labels.norm(s.heading):
+            said.append(f"{s.heading}：原文为“{printed}”（{doc.place(a)}）")
+    for a, printed in outline.added:
+        host = next((s for s in fmt.sections if s.id in outline.spans
+                     and outline.spans[s.id][0] < a < outline.spans[s.id][2]), None)
+        parts.append({"section": None, "printed": printed, "where": doc.place(a), "within": host and host.id})
+        said.append(f"另有“{printed}”（{doc.place(a)}），不属于规定的六个部分" +
+                    (f"，其内容计入“{host.heading}”" if host else ""))
+    found = sum(1 for p in parts if p["section"])
+    head = f"找到 {found} 个部分" + (f"（序号样式“{outline.style}”）" if outline.style else "")
+    return parts, head + ("：" + "；".join(said) if said else "，标题与规定一致")
+
+
+def _values_of(previous: Filing | None) -> dict | None:
+    if previous is None:
+        return None
+    return {k: v for k, v in previous.values.items() if isinstance(v, (int, float))}
+
+
+def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     name = Path(source).name if source else "该文件"
     fmt21 = load_format("2021")
-    sections = find_sections(doc, fmt21)
+    outline = find_outline(doc, fmt21)
+    sections = outline.spans
     first = min((a for a, _, _ in sections.values()), default=len(doc.text))
     identity = read_identity(doc, first)
     year = identity["year"]
     if year is not None and year < 2019:
         raise NianbaoError(f"{name} 是 {year} 年度的报告：2019 年以前的年度报告没有统一的统计表格式，本工具不能导入", 2)
-    numbers = {int(m.group(1)) for m in _COUNT.finditer(plain(doc.text[:first] + "".join(
-        doc.text[sections[s.id][1]:sections[s.id][2]] for s in fmt21.narrative_sections if s.id in sections)))}
+    from ..narrative_numbers import claims
+
+    told = list(claims(paragraphs(doc.text[:first] + "\n".join(
+        doc.text[sections[s.id][1]:sections[s.id][2]] for s in fmt21.narrative_sections if s.id in sections),
+        doc.wrapped)))
+    last_year = _values_of(previous)
     expected = _expected_layout(year)
+    structural, _ = by_structure(doc, sections)
     readings: dict[str, Reading] = {}
-    for layout in sorted(LAYOUTS, key=lambda k: k != expected):
+    for layout in sorted(LAYOUTS, key=lambda k: (k != structural, k != expected)):
         fmt = load_format(layout)
         if any(r.clean == len(r.fmt.cells) and not any(f.severity == "error" for f in r.findings)
-               for r in readings.values()):
-            readings[layout] = Reading(fmt)  # a layout already read every cell cleanly: no need to try others
+               for r in readings.values()) or (structural in readings and
+                                               readings[structural].clean >= 0.95 * len(readings[structural].fmt.cells)):
+            # a layout already read every cell cleanly, or the structure's layout nearly every cell (run-together
+            # digits are searched once, not once per layout): no need to try others
+            readings[layout] = Reading(fmt)
             continue
-        readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, sections), numbers)
-    chosen = max(LAYOUTS, key=lambda k: (readings[k].clean, k == expected, -LAYOUTS.index(k)))
+        readings[layout] = read_tables(doc, fmt, _regions(doc, fmt, sections), told, last_year)
+    chosen = choose(readings, structural, expected, LAYOUTS)
     reading = readings[chosen]
     table_sections = [s for s in fmt21.sections if s.kind == "table"]
     if reading.clean < 20 and sum(s.id in sections for s in fmt21.sections) < 3:
@@ -191,6 +200,8 @@ def read_doc(doc: Doc, source: str | None = None) -> Filing:
         label = fmt.tables["t3"].row("other").label
         findings.append(Finding("IMP-LAYOUT", "warning", f"表三“{label}”按 2019 版印为一行，2021 版格式应分为三项；"
                                 "已按单行读取（t3.other.*）", keys=[k for k in fmt.cells if k.startswith("t3.other.")]))
+    identity["parts"], said = _parts(doc, fmt, outline)
+    findings.append(Finding("IMP-PARTS", "info", said))
     for s in fmt.sections:
         if s.id not in sections:
             findings.append(Finding("S01", "error", fmt.rules["S01"].text(expected=s.heading), expected=s.heading))

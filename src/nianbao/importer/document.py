@@ -22,6 +22,19 @@ def is_page_furniture(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(line))
 
 
+# OCR reads the digit 0 as 〇: among digits, or alone between spaces — never inside a Chinese numeral (二〇二四年)
+_OCR_ZERO = re.compile(r"(?<=\d)〇|〇(?=\d)|(?:(?<=^)|(?<=\s))〇(?=\s|$)")
+
+
+def ocr_zero(text: str) -> str:
+    while "〇" in text:
+        fixed = _OCR_ZERO.sub("0", text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
 @dataclass
 class Doc:
     text: str
@@ -59,7 +72,7 @@ class DocBuilder:
 
     def line(self, text: str, place: str):
         self.in_table = False
-        text = text.translate(FULLWIDTH_DIGITS).replace(ROW, " ").replace(CELL, " ").replace(END, " ")
+        text = ocr_zero(text.translate(FULLWIDTH_DIGITS)).replace(ROW, " ").replace(CELL, " ").replace(END, " ")
         self._add(text + "\n", place)
 
     def row(self, cells: list[str], place: str | None = None):
@@ -68,7 +81,8 @@ class DocBuilder:
             self.row_no = 0
             self.in_table = True
         self.row_no += 1
-        clean = [re.sub(r"\s*\n\s*", " ", c or "").translate(FULLWIDTH_DIGITS).replace(CELL, " ") for c in cells]
+        clean = [ocr_zero(re.sub(r"\s*\n\s*", " ", c or "").translate(FULLWIDTH_DIGITS)).replace(CELL, " ")
+                 for c in cells]
         self._add(ROW + CELL.join(clean) + END + "\n", place or f"第{self.row_no}行")
 
     def end_table(self):

@@ -11,6 +11,7 @@ from .document import Doc, DocBuilder
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
           "footer", "blockquote", "pre", "center", "dd", "dt", "dl", "form", "main", "nav", "aside", "caption"}
 _SKIP = {"script", "style", "noscript", "head", "template", "iframe", "select", "button", "object"}
+_CHARSET = re.compile(rb"charset\s*=|encoding\s*=|^\xef\xbb\xbf")
 _TITLE = re.compile(r"\d{4}\s*年度?.{0,6}政府信息公开.{0,4}年度?报告")
 
 
@@ -47,6 +48,10 @@ def read(path: Path) -> Doc:
     data = read_bounded(path, what="网页")
     if not data.strip():
         raise NianbaoError(f"{path.name} 是空文件", 2)
+    if not _CHARSET.search(data[:4096]):  # no declared encoding: lxml would take UTF-8 bytes for Latin-1
+        from .from_text import decode
+
+        data = decode(data, path)
     try:
         root = lxml.html.document_fromstring(data)
     except Exception as e:  # lxml raises several kinds for unreadable input

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import NianbaoError
 from ..limits import read_bounded
+from .cell_lines import one_cell_a_line
 from .document import Doc, DocBuilder, is_page_furniture
 
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -30,9 +31,10 @@ def read(path: Path) -> Doc:
     text = decode(read_bounded(path, what="文本文件"), path).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     markdown = path.suffix.lower() in (".md", ".markdown")
     b = DocBuilder("markdown" if markdown else "text")
-    lines = text.split("\n")
+    lines = text.split("\n") if markdown else one_cell_a_line(text.split("\n"))
     cells: list[str] | None = None  # the tab-indented cells of the row being read (a Word table saved as text)
     long_lines = unbroken = 0
+    pipes = None  # after a pipe table's separator line, until a blank line: "bare" (html2text) or "edged"
     for n, raw in enumerate(lines, 1):
         place = f"原文第{n}行"
         if raw.startswith("\t"):  # one cell of a table row; an empty one is an empty cell
@@ -48,13 +50,18 @@ def read(path: Path) -> Doc:
                 continue
         line = raw.strip()
         if not line:
+            pipes = None
             continue
         if is_page_furniture(line):
             continue
-        if markdown and line.startswith("|"):
-            if not _MD_SEPARATOR.match(line):
-                md_cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
-                b.row([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells])
+        if _MD_SEPARATOR.match(line):  # "|---|---|", or html2text's "---|---" and "---"
+            pipes = "bare" if not line.startswith("|") else "edged"
+            continue
+        # a pipe table: Markdown's "| a | b |" (also in crawled text), html2text's "a| b| c" after its separator
+        # "---|---" (where a "|" at either end is an empty cell)
+        if (line.startswith("|") and (markdown or line.endswith("|"))) or (pipes and "|" in line):
+            md_cells = re.split(r"(?<!\\)\|", line if pipes == "bare" else line.strip("|"))
+            b.row([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells])
             continue
         if markdown:
             line = _MD_ESCAPE.sub(r"\1", re.sub(r"^#{1,6}\s*", "", line).replace("**", "").replace("__", ""))

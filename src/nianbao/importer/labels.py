@@ -7,7 +7,6 @@ wordings named in READING_VARIANTS.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -23,7 +22,15 @@ _TRAILING_NOTE = re.compile(r"（[^（）]{4,}）$")
 # Official wording → wordings seen in real reports for the same row or heading (read, never written).
 READING_VARIANTS = {
     "行政规范性文件": ("规范性文件",),
-    "存在的主要问题及改进情况": ("存在的主要问题及整改措施", "存在问题及改进情况", "存在的主要问题及改进措施"),
+    # section headings (matched by similarity, sections.py)
+    "总体情况": ("概述", "总体概述", "基本情况", "工作概述", "政府信息公开工作概述", "总体工作情况"),
+    "主动公开政府信息情况": ("主动公开情况", "主动公开政府信息"),
+    "收到和处理政府信息公开申请情况": ("依申请公开情况", "依申请公开政府信息情况"),
+    "政府信息公开行政复议、行政诉讼情况": ("因政府信息公开申请行政复议、提起行政诉讼的情况", "行政复议、行政诉讼情况",
+                                      "政府信息公开行政复议和行政诉讼情况"),
+    "存在的主要问题及改进情况": ("存在的主要问题及整改措施", "存在问题及改进情况", "存在的主要问题及改进措施",
+                              "存在问题及改进措施", "政府信息公开工作存在的主要问题及改进情况", "主要问题和改进措施"),
+    "其他需要报告的事项": ("其他需要说明的事项", "其他事项", "其他需要报告事项"),
 }
 
 
@@ -56,6 +63,8 @@ def variants(label: str) -> list[str]:
     # a label broken by stray text (a vertical group label printed into it): its beginning identifies it
     if len(n) > 10:
         out.append(n[:10])
+    elif len(n) >= 8 and re.match(r"\d\.", n):  # "3.危及三安全一稳" + "（三）" + "定": all but its last character
+        out.append(n[:-1])
     return list(dict.fromkeys(v for v in out if v))
 
 
@@ -97,59 +106,6 @@ def leftover(text: str, known: list[str]) -> str:
         if len(k) >= 2 and k in s:
             s = s.replace(k, "")
     return s
-
-
-# ---------------------------------------------------------------- section headings
-CN_NUMERALS = "一二三四五六七八九十"
-
-
-def heading_core(heading: str) -> str:
-    return core(heading)
-
-
-def _ordinal_pattern(n: int) -> str:
-    cn = CN_NUMERALS[n - 1]
-    return rf"(?:第{cn}部分[、：:．.\s]*|{cn}\s*[、．.，,]|{n}\s*[、．.](?!\d))"
-
-
-_BEFORE_HEADING = r"(?:^|(?<=[\s。；;：:！？!?）)」”\d\x02\x03\x1e\x1f>]))"
-
-
-def find_heading(text: str, number: int, heading: str, start: int = 0, end: int | None = None,
-                 threshold: float = 0.6) -> tuple[int, int, float] | None:
-    """(start, end, similarity) of section `number`'s heading in the text, at or after `start`.
-
-    A heading is its ordinal (一、/1./第一部分) followed by words close to the official ones; the first such
-    place wins, so a table row that begins with the same ordinal ("四、结转下年度继续办理") is not taken for it.
-    """
-    end = len(text) if end is None else end
-    target = heading_core(heading)
-    targets = [target] + [norm(v) for k, vs in READING_VARIANTS.items() if k == target for v in vs]
-    pattern = re.compile(_BEFORE_HEADING + _ordinal_pattern(number))
-    for m in pattern.finditer(text, start, end):
-        # the words after the ordinal, white space and markers dropped, with their positions in `text`
-        chars, pos = [], []
-        i = m.end()
-        while i < end and len(chars) < len(target) + 6:
-            ch = text[i]
-            if not _SPACE.match(ch):
-                chars.append(ch)
-                pos.append(i)
-            i += 1
-        after = norm("".join(chars))
-        best, best_len = 0.0, 0
-        for t in targets:
-            for n in range(max(2, len(t) - 4), min(len(after), len(t) + 4) + 1):
-                r = difflib.SequenceMatcher(None, t, after[:n], autojunk=False).ratio()
-                if r > best:
-                    best, best_len = r, n
-        if best >= threshold and best_len:
-            # map the matched length back (norm() may only drop characters, never add)
-            stop = pos[min(best_len, len(pos)) - 1] + 1
-            while stop < end and text[stop] in "。．.": # "六、其他需要报告的事项。"
-                stop += 1
-            return m.start(), stop, best
-    return None
 
 
 def layout_labels(fmt: ReportFormat) -> set[str]:

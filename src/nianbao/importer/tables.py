@@ -9,19 +9,22 @@ a warning that names the other readings. Numbers are never changed, only read.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from dataclasses import dataclass, field
 
 from ..filing import BLANK_MARKS, Finding
-from ..formats import ReportFormat, Table, parse_cell
-from . import labels
+from ..formats import ReportFormat, Table, parse_cell, parse_range
+from . import labels, short_rows
 from .document import CELL, END, ROW, Doc
+from .splitting import as_number, resolve, split_candidates
 
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _NOTE = re.compile(r"\s*[（(]([^（）()\n]{1,40})[）)]")
-_VALUE_CELL = re.compile(r"^\s*(?P<num>[+\-－]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|条)?\s*"
+_VALUE_CELL = re.compile(r"^\s*(?P<num>[+\-－−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|条)?\s*"
                          r"(?:[（(](?P<note>[^（）()]*)[）)])?\s*$")
+_SIGNS = "+-－−"
+_UNIT = re.compile(r"\s*(万元|元)(?![\u4e00-\u9fff]*[：:])")
+_GENERIC_HEADER = re.compile(r"^(?:数据|列|字段|栏目?|column|col)\s*\d{1,2}$", re.IGNORECASE)
 _CN_ORDINAL = re.compile(r"^[一二三四五六七八九十]+$")
 PROSE = 8  # a text this long that is not the table's own labels ends a row's values
 
@@ -35,6 +38,7 @@ class Token:
     number: str | None = None  # the number as printed; None for an empty cell or a mark such as "/"
     note: str | None = None  # "其中修订16件" of "22（其中修订16件）"
     splittable: bool = False  # a run of digits in running text, possibly several cells
+    unit: str | None = None  # "万元" of "300.5万元", kept beside the number
 
 
 def _running_text(text: str, pos: int, row: int | None, out: list[Token]):
@@ -50,8 +54,13 @@ def _running_text(text: str, pos: int, row: int | None, out: list[Token]):
             if not digits:
                 continue
         sign = ""
-        if s > 0 and text[s - 1] in "+-－" and (s == 1 or text[s - 2].isspace()):
-            sign, s = text[s - 1].replace("－", "-"), s - 1
+        # a sign after a space, or right after the previous cell's digits ("2648-18538": 2648 and −18538, 2019 本年增/减)
+        if s > 0 and text[s - 1] in _SIGNS and (s == 1 or text[s - 2].isspace() or text[s - 2].isdigit()):
+            sign, s = "-" if text[s - 1] != "+" else "", s - 1
+        unit = None
+        u = _UNIT.match(text, e)
+        if u:
+            unit, e = u.group(1), u.end()
         note = None
         n = _NOTE.match(text, e)
         if n and not _CN_ORDINAL.match(n.group(1)) and not re.match(r"^\d[.、]", n.group(1)):
@@ -60,8 +69,9 @@ def _running_text(text: str, pos: int, row: int | None, out: list[Token]):
             end = e
         if s > i:
             out.append(Token("text", text[i:s], pos + i, row))
+        whole = digits.split(".")[0]
         out.append(Token("value", text[s:end], pos + s, row, sign + digits.replace(",", ""), note,
-                         splittable="." not in digits and "," not in digits and len(digits) > 1))
+                         splittable="," not in digits and len(whole) > 1, unit=unit))
         i = end
     if i < len(text):
         out.append(Token("text", text[i:], pos + i, row))
@@ -84,105 +94,19 @@ def tokenize(text: str, start: int, end: int) -> list[Token]:
         for cell in text[r + 1:e].split(CELL):
             stripped = cell.strip()
             m = _VALUE_CELL.match(cell)
-            if not stripped or stripped.lower() in BLANK_MARKS:
+            if _GENERIC_HEADER.match(stripped):  # "数据3", "列2": a header garbled by OCR, not a number
+                out.append(Token("text", cell, p, row_id))
+            elif not stripped or stripped.lower() in BLANK_MARKS:
                 out.append(Token("value", stripped, p, row_id))
             elif m:
-                note = m.group("note")
-                if m.group("unit"):
-                    note = f"单位“{m.group('unit')}”" + (f"；{note}" if note else "")
-                out.append(Token("value", stripped, p, row_id, m.group("num").replace(",", "").replace("－", "-"),
-                                 note))
+                unit = m.group("unit") if m.group("unit") in ("万元", "元") else None
+                out.append(Token("value", stripped, p, row_id, m.group("num").replace(",", "").replace("－", "-")
+                                 .replace("−", "-").lstrip("+"), m.group("note"), unit=unit))
             else:
                 _running_text(cell, p, row_id, out)
             p += len(cell) + 1
         i = e + 1
     return out
-
-
-def as_number(s: str):
-    return float(s) if "." in s else int(s)
-
-
-# ---------------------------------------------------------------- splitting digits run together
-SPLIT_LIMIT = 300_000  # steps of the search; beyond this a row is too ambiguous to choose among
-
-
-def split_candidates(tokens: list[Token], keys: list[str], instances=(), limit: int = SPLIT_LIMIT) -> list[tuple[str, ...]]:
-    """Every reading of the tokens as one number per key (each splittable run cut into one or more numbers, no
-    leading zeros) that satisfies the row's own identities; [] if there is none or the search is too large.
-
-    The search checks an identity as soon as its cells are read, and stops early when the cells read so far
-    already add up to more than the digits left could hold for a total printed after them."""
-    n = len(keys)
-    index = {k: i for i, k in enumerate(keys)}
-    eqs = [(max(index[t.key] for t in inst.lhs + inst.rhs),
-            [(index[t.key], t.coef) for t in inst.lhs] + [(index[t.key], -t.coef) for t in inst.rhs])
-           for inst in instances]
-    # "total == a + b + …" with the total printed last: its parts may not outgrow the digits left for it
-    sums = []
-    for inst in instances:
-        if len(inst.lhs) == 1 and all(t.coef == 1 for t in inst.rhs):
-            last = index[inst.lhs[0].key]
-            parts = [index[t.key] for t in inst.rhs]
-            if all(p < last for p in parts):
-                sums.append((last, parts))
-    chars = [t.number if t.splittable else None for t in tokens]
-    digits_after = [0] * (len(tokens) + 1)
-    for i in range(len(tokens) - 1, -1, -1):
-        digits_after[i] = digits_after[i + 1] + (len(chars[i]) if chars[i] is not None else 1)
-    out: list[tuple[str, ...]] = []
-    steps = [0]
-
-    def ok(parts: list[str], left_digits: int) -> bool:
-        k = len(parts) - 1
-        nums = None
-        for last, eq in eqs:
-            if last == k:
-                nums = nums or [int(p) for p in parts]
-                if sum(c * nums[i] for i, c in eq) != 0:
-                    return False
-        for last, members in sums:
-            if last > k:
-                done = [int(parts[i]) for i in members if i <= k]
-                room = left_digits - (n - len(parts) - 1)
-                if done and room >= 0 and sum(done) >= 10 ** room:
-                    return False
-        return True
-
-    def rec(i: int, offset: int, parts: list[str]) -> bool:
-        steps[0] += 1
-        if steps[0] > limit:
-            return False
-        if len(parts) == n:
-            if i == len(tokens):
-                out.append(tuple(parts))
-            return True
-        if i == len(tokens):
-            return True
-        t = tokens[i]
-        if chars[i] is None:
-            parts.append(t.number)
-            good = ok(parts, digits_after[i + 1])
-            cont = rec(i + 1, 0, parts) if good else True
-            parts.pop()
-            return cont
-        d = chars[i]
-        for j in range(offset + 1, len(d) + 1):
-            head = d[offset:j]
-            if len(head) > 1 and head[0] == "0":
-                break
-            parts.append(head)
-            left = len(d) - j + digits_after[i + 1]
-            if ok(parts, left):
-                cont = rec(i + 1, 0, parts) if j == len(d) else rec(i, j, parts)
-                if not cont:
-                    parts.pop()
-                    return False
-            parts.pop()
-        return True
-
-    finished = rec(0, 0, [])
-    return out if finished else []
 
 
 @dataclass
@@ -204,45 +128,20 @@ def _instances(fmt: ReportFormat, keys: set[str]):
             yield inst
 
 
-def _violations(instances, values: dict) -> int:
-    bad = 0
-    for inst in instances:
-        try:
-            lhs = sum(t.coef * values[t.key] for t in inst.lhs)
-            rhs = sum(t.coef * values[t.key] for t in inst.rhs)
-        except (KeyError, TypeError):
-            continue
-        bad += abs(lhs - rhs) > 1e-9
-    return bad
-
-
-def _preference(keys: list[str], parts: tuple, support: set[int], instances) -> tuple:
-    """Order of preference among splits the identities cannot tell apart (the first is taken, with a warning)."""
-    vals = {k: int(p) for k, p in zip(keys, parts)}
-    cols = {k.rsplit(".", 1)[1]: v for k, v in vals.items()}
-    implausible = 0
-    if "in_force" in cols:  # the stock in force is at least this year's flows
-        implausible = (cols["in_force"] < cols.get("issued", 0)) + (cols["in_force"] < cols.get("repealed", 0))
-    quoted = -sum(1 for p in parts if len(p) > 1 and int(p) in support)
-    return (_violations(instances, vals), implausible, quoted, sum(len(p) ** 2 for p in parts),
-            tuple(-len(p) for p in parts))
-
-
-def _show(parts) -> str:
-    return " / ".join(parts)
-
-
-def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]], support: set[int]) -> Reading:
-    """Read every table of `fmt` from its region (by sheet name) of the document."""
+def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]], claims=(),
+                previous: dict | None = None) -> Reading:
+    """Read every table of `fmt` from its region (by sheet name) of the document. `claims`: what the narrative
+    states about cells (narrative_numbers.claims), and `previous`: last year's values, both used only to choose
+    among the splits of digits run together that the identities cannot decide."""
     reading = Reading(fmt)
     for table in fmt.tables.values():
         region = regions.get(table.sheet)
         if region:
-            _read_table(doc, table, tokenize(doc.text, *region), reading, support)
+            _read_table(doc, table, tokenize(doc.text, *region), reading, claims, previous)
     return reading
 
 
-def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, support: set[int]):
+def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, claims, previous):
     fmt = reading.fmt
     known = labels.table_texts(table)
     # the text of the region, normalised, and for each of its characters the token it came from
@@ -267,14 +166,20 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, s
     def prose(t: Token) -> bool:
         return t.kind == "text" and len(labels.leftover(t.raw, known)) >= PROSE
 
-    def values_between(a: int, b: int, label_row: int | None) -> list[Token]:
+    def values_between(a: int, b: int, label_row: int | None, label_end: int = -1) -> list[Token]:
+        # a label broken over two table rows (OCR): both rows are the label's; the cells before its second
+        # line are the group label's columns, not values
+        label_rows = {label_row} | {t.row for t in tokens[a:label_end + 1] if t.kind == "text"}
+        second = tokens[label_end].row if label_end >= a and tokens[label_end].row != label_row else None
         out = []
-        for t in tokens[a:b]:
+        for i, t in enumerate(tokens[a:b], a):
             if t.kind == "text":
-                if out and prose(t):
+                if out and i > label_end and prose(t):  # the label's own second line is not prose
                     break
                 continue
-            if t.number is None and t.row is not None and t.row != label_row and t.row in rows_with_text:
+            if second is not None and t.row == second and i < label_end:
+                continue
+            if t.number is None and t.row is not None and t.row not in label_rows and t.row in rows_with_text:
                 continue  # an empty cell of a header row or of a row read under another label
             out.append(t)
         return out
@@ -314,21 +219,29 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, s
         for i, (r, ti, m) in enumerate(found):
             nxt = found[i + 1][1] if i + 1 < len(found) else len(tokens)
             keys = [f"{table.id}.{r.key}.{c}" for c in r.columns]
-            groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row), f"“{r.label}”行"))
+            groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row, token_at(m.end - 1)),
+                           f"“{r.label}”行"))
 
-    pending = []  # (keys, tokens, candidates, what)
-    for keys, vals, what in groups:
-        vals = _drop_padding(vals, len(keys))
+    pending = []  # (keys, tokens, candidates, what, identities hold, "split" | "blank")
+    rows = [(keys, _drop_padding(vals, len(keys), _label_span(table, keys)), what) for keys, vals, what in groups]
+    for keys, vals, what in rows:
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
+        types = [fmt.cells[k].type for k in keys]
+        if short_rows.fillable(doc.text, vals, keys):  # numbers printed apart: a blank cell left out, not digits run together
+            inst = list(_instances(fmt, set(keys)))
+            blanks = short_rows.placements(vals, keys, inst, types)
+            if blanks:
+                pending.append((keys, vals, blanks, what, True, "blank"))
+                continue
         splittable = len(vals) < len(keys) and any(t.splittable for t in vals)
         inst = list(_instances(fmt, set(keys))) if splittable else []
-        good = split_candidates(vals, keys, inst) if splittable else []
+        good = split_candidates(vals, keys, inst, types=types) if splittable else []
         # no split satisfies the row's identity (a printed total that disagrees): every split, if few
-        cands = good or (split_candidates(vals, keys, limit=20_000) if splittable and inst else [])
+        cands = good or (split_candidates(vals, keys, limit=20_000, types=types) if splittable and inst else [])
         if cands:
-            pending.append((keys, vals, good or cands, what, bool(good)))
+            pending.append((keys, vals, good or cands, what, bool(good), "split"))
         else:
             shown = " ".join(t.raw for t in vals) or "（无）"
             reading.findings.append(Finding(
@@ -336,20 +249,46 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, s
                 f"{table.sheet}{what}读到 {len(vals)} 个数（{shown}），应为 {len(keys)} 个：无法确定各数所属的列，"
                 f"该行按未填写处理，请核对原文", keys=keys, cells=[doc.place(vals[0].pos)] if vals else []))
     if pending:
-        _resolve(doc, table, pending, reading, support)
+        gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _ in rows])
+        resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous,
+                gaps)
 
 
-def _drop_padding(vals: list[Token], n: int) -> list[Token]:
+def _label_span(table: Table, keys: list[str]) -> tuple[int, int] | None:
+    """The grid columns before a row's first value: beside its label (2 for 表三's "一、本年新收…", which spans
+    three), and in all (the group labels' columns too). None for 表四, whose labels head columns."""
+    cell = table.cells[keys[0]]
+    row = next((r for r in table.rows if r.key == cell.row), None)
+    if row is None or len({table.cells[k].row for k in keys}) > 1:
+        return None
+    _, c1, _, c2 = parse_range(row.at)
+    return c2 - c1, c2 - parse_range(table.grid)[1] + 1
+
+
+def _drop_padding(vals: list[Token], n: int, room: tuple[int, int] | None = None) -> list[Token]:
     """Empty cells that only pad a row (a label spanning three columns in Markdown, a 4-column grid holding two
-    values): the surplus is taken from the empty cells next to the label first, then from the row's end."""
+    values): the surplus is taken from the empty cells before the first value first (as many as the grid has
+    columns there: `room`, beside the label / in a row of numbers printed without its label), then from the
+    row's end."""
     excess = len(vals) - n
     if excess <= 0 or any(t.row is None for t in vals):
         return vals
+    lead_room = room[0] if room else None
+    # a row broken over two source rows (OCR, PDF-to-Markdown): the part printed without numbers only pads
+    blank_rows = {t.row for t in vals} - {t.row for t in vals if t.number is not None or t.raw}
+    kept = [t for t in vals if t.row not in blank_rows]
+    if blank_rows and n <= len(kept) < len(vals):
+        vals, excess = kept, len(kept) - n
+        lead_room = room[1] if room and vals[0].row != min(blank_rows) else lead_room
+        if not excess:
+            return vals
     lead = next((i for i, t in enumerate(vals) if t.number is not None or t.raw), len(vals))
     trail = next((i for i, t in enumerate(reversed(vals)) if t.number is not None or t.raw), len(vals))
     if lead + trail < excess:
         return vals
-    a = min(lead, excess)
+    a = min(lead, excess, excess if lead_room is None else lead_room)
+    if trail < excess - a:
+        a = excess - trail
     return vals[a:len(vals) - (excess - a)]
 
 
@@ -376,79 +315,20 @@ def _assign(doc: Doc, table: Table, keys: list[str], vals: list[Token], reading:
             reading.findings.append(Finding(
                 "IMP-NOTE", "warning", f"{where}原文为“{tok.raw.strip()}”，按 {number} 读取；注释“{tok.note}”保留在此",
                 keys=[key], cells=[where], actual=tok.raw.strip(), expected=reading.raw[key]))
+        if tok.unit:
+            _unit_note(table, key, tok.unit, where, reading)
 
 
-def _resolve(doc: Doc, table: Table, pending, reading: Reading, support: set[int]):
-    """Choose a split for every row whose digits ran together: the table identities first, then preference."""
-    fmt = reading.fmt
-    table_keys = set(table.cells)
-    instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
-    fixed = {k: v for k, v in reading.raw.items() if k in table_keys and isinstance(v, (int, float))}
-    ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
-    decided_by_table = set()
-    space = 1
-    for j in ambiguous:
-        space *= len(pending[j][2])
-    if ambiguous and space <= 50_000:
-        base = dict(fixed)
-        for j, p in enumerate(pending):
-            if len(p[2]) == 1:
-                base.update({k: int(x) for k, x in zip(p[0], p[2][0])})
-        touching = [i for i in instances if any(k in i.keys for j in ambiguous for k in pending[j][0])]
-        best, winners = None, []
-        for combo in itertools.product(*(pending[j][2] for j in ambiguous)):
-            vals = dict(base)
-            for j, parts in zip(ambiguous, combo):
-                vals.update({k: int(x) for k, x in zip(pending[j][0], parts)})
-            bad = _violations(touching, vals)
-            if best is None or bad < best:
-                best, winners = bad, [combo]
-            elif bad == best:
-                winners.append(combo)
-        for pos, j in enumerate(ambiguous):
-            options = list(dict.fromkeys(w[pos] for w in winners))
-            pending[j] = (*pending[j][:2], options, *pending[j][3:])
-            if len(options) == 1 and best == 0:
-                decided_by_table.add(j)
-    unique, by_table, guessed = [], [], []
-    for j, (keys, vals, options, what, identity_ok) in enumerate(pending):
-        inst = list(_instances(fmt, set(keys)))
-        ranked = sorted(options, key=lambda c: _preference(keys, c, support, inst))
-        parts = ranked[0]
-        printed = " ".join(t.number for t in vals)
-        _assign(doc, table, keys, _expand(vals, parts), reading, list(parts))
-        if len(options) == 1 and j not in decided_by_table:
-            unique.append(f"{what}“{printed}”→ {_show(parts)}")
-        elif len(options) == 1:
-            by_table.append(f"{what}“{printed}”→ {_show(parts)}")
-        else:
-            others = "；".join(_show(o) for o in ranked[1:4]) + ("……" if len(ranked) > 4 else "")
-            why = "表格勾稽关系无法确定拆分" if identity_ok or not inst else "任何拆法都不满足本行勾稽关系"
-            reading.findings.append(Finding(
-                "IMP-SPLIT", "warning",
-                f"{table.sheet}{what}的数字在原文中连写为“{printed}”，{why}，暂按 {_show(parts)} 读取"
-                f"（其他可能：{others}），请核对原文", keys=keys, cells=[doc.place(vals[0].pos)],
-                actual=printed, expected=_show(parts)))
-            guessed.append(what)
-    if unique or by_table:
-        msg = f"{table.sheet}有 {len(unique) + len(by_table)} 行数字在原文中连写（各单元格之间没有分隔），已拆分"
-        if by_table:
-            msg += f"；其中 {len(by_table)} 行有多种拆法，由表格勾稽关系确定：" + "；".join(by_table)
-        reading.findings.append(Finding("IMP-SPLIT", "info", msg))
+def _unit_note(table: Table, key: str, unit: str, where: str, reading: Reading):
+    """The unit printed beside an amount (元 or 万元) is kept as a note; one that differs from the column's own
+    unit (表二 收费金额 is in 万元) is a warning: the number is read as printed, never converted."""
+    col = table.column(table.cells[key].col)
+    if col.unit == unit:
+        return
+    differs = col.unit is not None
+    reading.findings.append(Finding(
+        "IMP-UNIT", "warning" if differs else "info",
+        f"{where}印有单位“{unit}”" + (f"，而该栏单位为“{col.unit}”：按原数读取，未换算" if differs else "，按原数读取并保留此单位"),
+        keys=[key], cells=[where], actual=unit, expected=col.unit))
 
 
-def _expand(vals: list[Token], parts: tuple) -> list[Token]:
-    """One token per part (a run's parts all point at the run's place in the source)."""
-    out, i = [], 0
-    for t in vals:
-        if not t.splittable:
-            out.append(t)
-            i += 1
-            continue
-        # how many parts this run produced: consume digits until the run is used up
-        used = ""
-        while i < len(parts) and len(used) < len(t.number):
-            used += parts[i]
-            out.append(Token("value", parts[i], t.pos, t.row, parts[i]))
-            i += 1
-    return out

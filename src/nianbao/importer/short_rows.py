@@ -1,0 +1,112 @@
+"""A row printed with fewer numbers than columns: plain text keeps no empty cell, so a blank cell simply vanishes
+("0  19 17 4 15 55" for seven columns). Which column is blank is read, in this order, from the row's own
+identities, the table's identities (splitting.resolve), and the columns' positions where the text keeps them
+(`pdftotext -layout`): the gaps between a row's numbers against the gaps of the table's complete rows. A row
+nothing decides is read by preference with a warning. The printed numbers are never split or changed here.
+"""
+from __future__ import annotations
+
+import itertools
+import statistics
+import unicodedata
+
+BLANK = ""  # an inserted blank cell in a candidate
+
+
+def fillable(text: str, vals, keys) -> bool:
+    """A short row of running text whose numbers are printed apart, each from the next by white space (not
+    digits run together, "13-10")."""
+    return (0 < len(vals) < len(keys) and all(t.row is None and t.number is not None for t in vals)
+            and len(vals) >= max(2, len(keys) // 2)
+            and all(text[a.pos + len(a.raw):b.pos].strip() == "" < text[a.pos + len(a.raw):b.pos]
+                    for a, b in zip(vals, vals[1:])))
+
+
+def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
+    """Every way to put the printed numbers, in order, into the row's columns, the others blank, that satisfies
+    the row's own identities (a blank counts as 0, as a published blank is read)."""
+    n = len(keys)
+    index = {k: i for i, k in enumerate(keys)}
+    out = []
+    for slots in itertools.combinations(range(n), len(vals)):
+        parts = [BLANK] * n
+        for s, t in zip(slots, vals):
+            parts[s] = t.number
+        if any(p.startswith("-") and types[i] != "signed" or "." in p and types[i] != "decimal"
+               for i, p in enumerate(parts)):
+            continue
+        nums = [float(p) if p else 0 for p in parts]
+        if all(abs(sum(t.coef * nums[index[t.key]] for t in inst.lhs)
+                   - sum(t.coef * nums[index[t.key]] for t in inst.rhs)) < 1e-9 for inst in instances):
+            out.append(tuple(parts))
+    return out
+
+
+def fill(vals, parts):
+    """The row's tokens with an empty token where a candidate leaves a cell blank."""
+    from .tables import Token
+
+    it = iter(vals)
+    out, last = [], vals[0]
+    for p in parts:
+        if p == BLANK:
+            out.append(Token("value", "", last.pos, last.row, None))
+        else:
+            last = next(it)
+            out.append(last)
+    return out
+
+
+def _column(text: str, pos: int) -> int:
+    """The display column of a position in its line (a CJK character is two columns wide, as laid out)."""
+    start = text.rfind("\n", 0, pos) + 1
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text[start:pos])
+
+
+def _one_line(text: str, vals) -> bool:
+    return "\n" not in text[vals[0].pos:vals[-1].pos]
+
+
+def _anchors(text: str, t) -> tuple[float, float, float]:
+    start = _column(text, t.pos)
+    return start, start + len(t.raw.strip()) / 2, start + len(t.raw.strip())
+
+
+def reference_columns(text: str, rows) -> dict[int, tuple[int, list[float]]]:
+    """For each row width, where the table's complete rows (laid out on one line each) print each column: the
+    anchor (start, centre or end of the number: how the columns are aligned) that varies least, and its median."""
+    seen: dict[int, list[list[tuple]]] = {}
+    for keys, vals in rows:
+        # only text laid out in columns (two or more spaces between numbers) keeps positions worth comparing
+        if (len(vals) == len(keys) > 2 and all(t.row is None for t in vals) and _one_line(text, vals)
+                and all(text[a.pos + len(a.raw):b.pos].count(" ") >= 2 for a, b in zip(vals, vals[1:]))):
+            seen.setdefault(len(keys), []).append([_anchors(text, t) for t in vals])
+    out = {}
+    for n, rs in seen.items():
+        if len(rs) < 3:
+            continue
+        spread = [sum(statistics.pstdev(r[i][a] for r in rs) for i in range(n)) for a in range(3)]
+        a = spread.index(min(spread))
+        out[n] = (a, [statistics.median(r[i][a] for r in rs) for i in range(n)])
+    return out
+
+
+def by_position(text: str, vals, options, reference: dict) -> tuple | None:
+    """The option whose columns fit where the row's numbers are printed clearly best, if any: each number's
+    distance from its column, after the shift common to the row (a line laid out a little left or right)."""
+    n = len(options[0])
+    if n not in reference or not _one_line(text, vals):
+        return None
+    anchor, cols = reference[n]
+    at = [_anchors(text, t)[anchor] for t in vals]
+    scored = []
+    for o in options:
+        slots = [i for i, p in enumerate(o) if p != BLANK]
+        d = [x - cols[s] for x, s in zip(at, slots)]
+        m = statistics.median(d)
+        scored.append((sum(abs(x - m) for x in d) + abs(m), o))
+    scored.sort(key=lambda x: x[0])
+    gap = statistics.median(b - a for a, b in zip(cols, cols[1:]))
+    if len(scored) == 1 or scored[1][0] - scored[0][0] >= max(3.0, gap / 2):
+        return scored[0][1]
+    return None

@@ -1,0 +1,425 @@
+"""Splitting a row whose cells ran together ("640020470", "2648-18538", "300.0") into one number per column.
+
+Every reading of the digits as one number per key is a candidate (no leading zeros; a sign only where the column
+is signed, 2019 本年增/减; a decimal point only in a decimal column, the last piece of its run). The row's own
+identities prune the search; the table's identities decide among the rows' candidates; then, where they cannot,
+what else the report states: a number the narrative quotes for one of the row's cells ("制发规范性文件77件"), and
+with last year's report the cross-year identities (Y-02). Each decision is named in a finding; a row nothing decides
+is read by a stated preference with a warning that names the other readings. Numbers are never changed.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+
+from ..filing import Finding
+
+SPLIT_LIMIT = 300_000  # steps of the search; beyond this a row is too ambiguous to choose among
+
+
+def as_number(s: str):
+    return float(s) if "." in s else int(s)
+
+
+def value(s: str):
+    """A candidate's part as a number for the identities: an inserted blank ("") counts as 0."""
+    return as_number(s) if s else 0
+
+
+def split_candidates(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None) -> list[tuple]:
+    """Every reading of the tokens as one number per key (each splittable run cut into one or more numbers) that
+    satisfies the row's own identities; [] if there is none or the search is too large. `types`: the columns'
+    types (count | signed | decimal), which say where a sign and a decimal point may go.
+
+    The search checks an identity as soon as its cells are read, and stops early when the cells read so far
+    already add up to more than the digits left could hold for a total printed after them."""
+    n = len(keys)
+    types = types or ["count"] * n
+    index = {k: i for i, k in enumerate(keys)}
+    eqs = [(max(index[t.key] for t in inst.lhs + inst.rhs),
+            [(index[t.key], t.coef) for t in inst.lhs] + [(index[t.key], -t.coef) for t in inst.rhs])
+           for inst in instances]
+    # "total == a + b + …" with the total printed last: its parts may not outgrow the digits left for it
+    sums = []
+    for inst in instances:
+        if len(inst.lhs) == 1 and all(t.coef == 1 for t in inst.rhs):
+            last = index[inst.lhs[0].key]
+            parts = [index[t.key] for t in inst.rhs]
+            if all(p < last for p in parts):
+                sums.append((last, parts))
+    chars = [t.number if t.splittable else None for t in tokens]
+    shape = []  # (negative, integer digits, decimals or None) of each run
+    for d in chars:
+        neg = bool(d) and d.startswith("-")
+        whole, dot, frac = (d or "")[neg:].partition(".")
+        shape.append((neg, whole, frac if dot else None))
+    digits_after = [0] * (len(tokens) + 1)
+    for i in range(len(tokens) - 1, -1, -1):
+        digits_after[i] = digits_after[i + 1] + (len(chars[i]) if chars[i] is not None else 1)
+    out: list[tuple[str, ...]] = []
+    steps = [0]
+    num = as_number if "decimal" in types else int
+
+    def ok(parts: list[str], left_digits: int) -> bool:
+        k = len(parts) - 1
+        nums = None
+        for last, eq in eqs:
+            if last == k:
+                nums = nums or [num(p) for p in parts]
+                if abs(sum(c * nums[i] for i, c in eq)) > 1e-9:
+                    return False
+        for last, members in sums:
+            if last > k:
+                done = [num(parts[i]) for i in members if i <= k]
+                room = left_digits - (n - len(parts) - 1)
+                if done and room >= 0 and sum(done) >= 10 ** room:
+                    return False
+        return True
+
+    def rec(i: int, offset: int, parts: list[str]) -> bool:
+        steps[0] += 1
+        if steps[0] > limit:
+            return False
+        if len(parts) == n:
+            if i == len(tokens):
+                out.append(tuple(parts))
+            return True
+        if i == len(tokens):
+            return True
+        t = tokens[i]
+        if chars[i] is None:
+            parts.append(t.number)
+            good = ok(parts, digits_after[i + 1])
+            cont = rec(i + 1, 0, parts) if good else True
+            parts.pop()
+            return cont
+        d = chars[i]
+        neg, whole, frac = shape[i]
+        k = len(parts)
+        if neg and offset == 0 and types[k] != "signed":
+            return True
+        at = offset - neg if offset else 0  # where the next number starts in the run's digits
+        sign = "-" if neg and offset == 0 else ""
+        for j in range(at + 1, len(whole) + 1):
+            head = whole[at:j]
+            if len(head) > 1 and head[0] == "0":
+                break
+            if j < len(whole):
+                j += neg
+            else:
+                if frac is not None:  # the last number of a run keeps its decimals
+                    if types[k] != "decimal":
+                        continue
+                    head += "." + frac
+                j = len(d)
+            head = sign + head
+            parts.append(head)
+            if ok(parts, len(d) - j + digits_after[i + 1]):
+                cont = rec(i + 1, 0, parts) if j == len(d) else rec(i, j, parts)
+                if not cont:
+                    parts.pop()
+                    return False
+            parts.pop()
+        return True
+
+    finished = rec(0, 0, [])
+    return out if finished else []
+
+
+def violations(instances, values: dict, previous: dict | None = None) -> int:
+    """How many identities the values break (those whose cells are not all known are not counted)."""
+    bad = 0
+    for inst in instances:
+        try:
+            side = [sum(t.coef * ((previous or {})[t.key] if t.prev else values[t.key]) for t in terms)
+                    for terms in (inst.lhs, inst.rhs)]
+        except (KeyError, TypeError):
+            continue
+        bad += abs(side[0] - side[1]) > 1e-9
+    return bad
+
+
+def _preference(keys: list[str], parts: tuple, instances) -> tuple:
+    """Order of preference among splits nothing else tells apart (the first is taken, with a warning)."""
+    vals = {k: value(p) for k, p in zip(keys, parts)}
+    cols = {k.rsplit(".", 1)[1]: v for k, v in vals.items()}
+    implausible = 0
+    if "in_force" in cols:  # the stock in force is at least this year's flows
+        implausible = (cols["in_force"] < cols.get("issued", 0)) + (cols["in_force"] < cols.get("repealed", 0))
+    return (violations(instances, vals), implausible, sum(len(p) ** 2 for p in parts), tuple(-len(p) for p in parts))
+
+
+def _show(parts) -> str:
+    return " / ".join(parts)
+
+
+def _stated(keys: list[str], options: list[tuple], claims) -> tuple[list[tuple], list[str]]:
+    """The options that agree with every narrative claim about this row's cells, and the sentences used."""
+    used, keep = [], list(options)
+    for sentence, n, readings in claims:
+        about = [r for r in readings if set(r) <= set(keys)]
+        if not about:
+            continue
+        agree = [o for o in keep if any(sum(value(o[keys.index(k)]) for k in r) == n for r in about)]
+        if agree and len(agree) < len(keep):
+            keep = agree
+            used.append(sentence)
+    return keep, used
+
+
+def _by_last_year(fmt, keys: list[str], options: list[tuple], previous: dict | None) -> list[tuple]:
+    if not previous:
+        return options
+    cross = [i for i in fmt.sum_instances(previous=True) if set(i.keys) <= set(keys)]
+    if not cross:
+        return options
+    agree = [o for o in options if violations(cross, {k: value(p) for k, p in zip(keys, o)}, previous) == 0]
+    return agree or options
+
+
+def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | None = None, gaps=None):
+    """Choose a reading for every row whose digits ran together (kind "split") or whose blank cells were left out
+    (kind "blank"): the table identities, then the columns' positions (blanks), the narrative, last year's report,
+    then preference with a warning. `assign(keys, tokens, numbers)` stores a row."""
+    fmt = reading.fmt
+    table_keys = set(table.cells)
+    instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
+    # a cell printed blank counts as 0 in the identities, as the checks read an imported report
+    fixed = {k: (v if isinstance(v, (int, float)) else 0) for k, v in reading.raw.items()
+             if k in table_keys and (v is None or isinstance(v, (int, float)))}
+    ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
+    decided_by_table = set()
+    space = 1
+    for j in ambiguous:
+        space *= len(pending[j][2])
+    base = dict(fixed)
+    for p in pending:
+        if len(p[2]) == 1:
+            base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
+    rows = [(pending[j][0], pending[j][2]) for j in ambiguous]
+    found = _consistent(instances, base, rows) if ambiguous else None
+    joint = {}  # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
+    if found is None and ambiguous:  # too many to search exactly: look for one choice that keeps the identities
+        one = _descend(instances, base, rows)
+        joint = dict(zip(ambiguous, one)) if one else {}
+    if found and found[0]:  # keep only the rows' readings that take part in a choice satisfying every identity
+        for j, options, chosen in zip(ambiguous, *found):
+            pending[j] = (*pending[j][:2], options, *pending[j][3:])
+            joint[j] = chosen
+            if len(options) == 1:
+                decided_by_table.add(j)
+    elif ambiguous and space <= 50_000:
+        for j, p in enumerate(pending):
+            if len(p[2]) == 1:
+                base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
+        touching = [i for i in instances if any(k in i.keys for j in ambiguous for k in pending[j][0])]
+        best, winners = None, []
+        for combo in itertools.product(*(pending[j][2] for j in ambiguous)):
+            vals = dict(base)
+            for j, parts in zip(ambiguous, combo):
+                vals.update({k: value(x) for k, x in zip(pending[j][0], parts)})
+            bad = violations(touching, vals)
+            if best is None or bad < best:
+                best, winners = bad, [combo]
+            elif bad == best:
+                winners.append(combo)
+        for pos, j in enumerate(ambiguous):
+            options = list(dict.fromkeys(w[pos] for w in winners))
+            pending[j] = (*pending[j][:2], options, *pending[j][3:])
+            if len(options) == 1 and best == 0:
+                decided_by_table.add(j)
+    unique, by_table = [], []
+    for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
+        inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(keys)]
+        printed = " ".join(t.number for t in vals)
+        if kind == "blank":
+            if j in joint:
+                options = [joint[j]] + [o for o in options if o != joint[j]]
+            _place_blanks(doc, table, keys, vals, options, what, j in decided_by_table, reading, assign, gaps or {})
+            continue
+        how = []
+        if len(options) > 1:
+            options, sentences = _stated(keys, options, claims)
+            how += [f"正文“{s}”" for s in sentences]
+            narrowed = _by_last_year(fmt, keys, options, previous)
+            if len(narrowed) < len(options):
+                options = narrowed
+                how.append("上年报告（现行有效件数衔接 Y-02 等跨年度关系）")
+        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst)))
+        parts = ranked[0]
+        assign(keys, _expand(vals, parts), list(parts))
+        if len(options) == 1 and how:
+            reading.findings.append(Finding(
+                "IMP-SPLIT", "info", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，表格勾稽关系无法确定拆分，"
+                f"按{'和'.join(how)}确定为 {_show(parts)}", keys=keys, cells=[doc.place(vals[0].pos)],
+                actual=printed, expected=_show(parts)))
+        elif len(options) == 1 and j not in decided_by_table:
+            unique.append(f"{what}“{printed}”→ {_show(parts)}")
+        elif len(options) == 1:
+            by_table.append(f"{what}“{printed}”→ {_show(parts)}")
+        else:
+            others = "；".join(_show(o) for o in ranked[1:4]) + ("……" if len(ranked) > 4 else "")
+            why = "表格勾稽关系无法确定拆分" if identity_ok or not inst else "任何拆法都不满足本行勾稽关系"
+            reading.findings.append(Finding(
+                "IMP-SPLIT", "warning",
+                f"{table.sheet}{what}的数字在原文中连写为“{printed}”，{why}，暂按 {_show(parts)} 读取"
+                f"（其他可能：{others}），请核对原文", keys=keys, cells=[doc.place(vals[0].pos)],
+                actual=printed, expected=_show(parts)))
+    if unique or by_table:
+        msg = f"{table.sheet}有 {len(unique) + len(by_table)} 行数字在原文中连写（各单元格之间没有分隔），已拆分"
+        if by_table:
+            msg += f"；其中 {len(by_table)} 行有多种拆法，由表格勾稽关系确定：" + "；".join(by_table)
+        reading.findings.append(Finding("IMP-SPLIT", "info", msg))
+
+
+STATE_LIMIT = 40_000  # partial sums kept while searching the readings of a table's rows
+
+
+def _identity_sums(instances, base: dict, rows):
+    """The identities the rows' cells take part in (all their other cells known), a function giving what a set of
+    values adds to each (lhs − rhs), and what the known cells add; None when the rows touch no identity."""
+    open_keys = {k for keys, _ in rows for k in keys}
+    eqs = [i for i in instances if any(k in open_keys for k in i.keys)
+           and all(k in base or k in open_keys for k in i.keys)]
+    if not eqs:
+        return None
+
+    def contribution(values: dict) -> tuple:
+        return tuple(sum(t.coef * values[t.key] for t in i.lhs if t.key in values)
+                     - sum(t.coef * values[t.key] for t in i.rhs if t.key in values) for i in eqs)
+
+    return eqs, contribution, contribution({k: v for k, v in base.items() if k not in open_keys})
+
+
+def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tuple]] | None:
+    """For each row (keys, options), the options that take part in some choice of one option per row satisfying
+    every identity the rows touch, and one such choice — exact: the identities' partial sums row by row, each kept
+    only while the rows left can still bring it to zero, then traced back. ([], []) when no choice satisfies them
+    all, None when the search is too large."""
+    sums = _identity_sums(instances, base, rows)
+    if sums is None:
+        return None
+    eqs, contribution, start = sums
+    # options of a row that add the same to every identity (a blank and a 0 swapped) are searched once
+    steps, groups = [], []
+    for keys, options in rows:
+        by_sum: dict = {}
+        for oi, o in enumerate(options):
+            by_sum.setdefault(contribution({k: value(x) for k, x in zip(keys, o)}), []).append(oi)
+        steps.append(list(by_sum))
+        groups.append(list(by_sum.values()))
+    m, width = len(steps), len(eqs)
+    lo, hi = [[0] * width for _ in range(m + 1)], [[0] * width for _ in range(m + 1)]
+    for j in range(m - 1, -1, -1):  # what the rows from j on can still add to each identity
+        for e in range(width):
+            lo[j][e] = lo[j + 1][e] + min(c[e] for c in steps[j])
+            hi[j][e] = hi[j + 1][e] + max(c[e] for c in steps[j])
+    forward = [{start}]
+    for j, cs in enumerate(steps):
+        bound_lo, bound_hi = lo[j + 1], hi[j + 1]
+        nxt = set()
+        for r in forward[-1]:
+            for c in cs:
+                x = tuple(a + b for a, b in zip(r, c))
+                if all(bound_lo[e] <= -x[e] <= bound_hi[e] for e in range(width)):
+                    nxt.add(x)
+        if len(nxt) > STATE_LIMIT:
+            return None
+        forward.append(nxt)
+    zero = tuple(0 for _ in eqs)
+    if zero not in forward[-1]:
+        return [], []
+    used, back = [set() for _ in rows], {zero}
+    for j in range(m - 1, -1, -1):
+        before = set()
+        for g, c in enumerate(steps[j]):
+            came = {tuple(a - b for a, b in zip(r, c)) for r in back} & forward[j]
+            if came:
+                used[j].update(groups[j][g])
+                before |= came
+        back = before
+    one, target = [None] * m, zero
+    for j in range(m - 1, -1, -1):  # one choice: walk back from zero through sums that were reached
+        for g, c in enumerate(steps[j]):
+            prev = tuple(a - b for a, b in zip(target, c))
+            if prev in forward[j]:
+                one[j], target = rows[j][1][groups[j][g][0]], prev
+                break
+    return [[o for oi, o in enumerate(options) if oi in u] for (_, options), u in zip(rows, used)], one
+
+
+def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -> list[tuple] | None:
+    """One choice of a reading per row under which every identity holds, found by changing one row at a time to
+    the reading that leaves the identities least broken; None if none is found. It decides nothing (the rows stay
+    ambiguous, with their warnings): it only keeps the checks from reporting an error the publisher did not make."""
+    sums = _identity_sums(instances, base, rows)
+    if sums is None:
+        return None
+    _, contribution, start = sums
+    steps = [[contribution({k: value(x) for k, x in zip(keys, o)}) for o in options] for keys, options in rows]
+    rng = random.Random(0)  # restarts from other readings, the same on every run
+    for attempt in range(restarts):
+        pick = [0 if attempt == 0 else rng.randrange(len(cs)) for cs in steps]
+        residual = list(start)
+        for cs, p in zip(steps, pick):
+            residual = [a + b for a, b in zip(residual, cs[p])]
+        for _ in range(passes):
+            if not any(residual):
+                return [options[p] for (_, options), p in zip(rows, pick)]
+            changed = False
+            for j, cs in enumerate(steps):
+                without = [a - b for a, b in zip(residual, cs[pick[j]])]
+                best = min(range(len(cs)), key=lambda o: (sum(abs(a + b) for a, b in zip(without, cs[o])), o != pick[j]))
+                if best != pick[j]:
+                    pick[j], changed = best, True
+                    residual = [a + b for a, b in zip(without, cs[best])]
+            if not changed:
+                break
+    return None
+
+
+def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps):
+    from . import short_rows
+
+    how = "表格勾稽关系" if by_table else "本行勾稽关系"
+    if len(options) > 1:
+        chosen = short_rows.by_position(doc.text, vals, options, gaps)
+        if chosen is not None:
+            options, how = [chosen], "各数在行中的位置（与本表完整各行的列间距比对）"
+    parts = options[0]
+    assign(keys, short_rows.fill(vals, parts), [p or None for p in parts])
+    blank = "、".join(f"“{table.column(table.cells[k].col).label}”" for k, p in zip(keys, parts) if not p)
+    printed = " ".join(t.number for t in vals)
+    head = f"{table.sheet}{what}只印了 {len(vals)} 个数（{printed}），应为 {len(keys)} 个"
+    if len(options) == 1:
+        reading.findings.append(Finding("IMP-BLANK", "info", f"{head}：按{how}，空白的是{blank}列（按空白读取）",
+                                        keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
+    elif len({tuple(value(p) for p in o) for o in options}) == 1:
+        reading.findings.append(Finding(
+            "IMP-BLANK", "warning", f"{head}：空白与相邻的 0 位置无法区分，暂按空白在{blank}列读取；"
+            "各数值不受影响（空白按 0 计），请核对原文", keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
+    else:
+        others = "；".join(" / ".join(p or "空" for p in o) for o in options[1:4]) + ("……" if len(options) > 4 else "")
+        reading.findings.append(Finding(
+            "IMP-BLANK", "warning", f"{head}：无法确定空白的是哪一列，暂按 {' / '.join(p or '空' for p in parts)} "
+            f"读取（其他可能：{others}），请核对原文", keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
+
+
+def _expand(vals, parts: tuple):
+    """One token per part (a run's parts all point at the run's place in the source)."""
+    from .tables import Token
+
+    out, i = [], 0
+    for t in vals:
+        if not t.splittable:
+            out.append(t)
+            i += 1
+            continue
+        used = ""  # how many parts this run produced: consume its characters until the run is used up
+        while i < len(parts) and len(used) < len(t.number):
+            used += parts[i]
+            last = len(used) >= len(t.number)  # the run's unit and note belong to its last number
+            out.append(Token("value", parts[i], t.pos, t.row, parts[i], t.note if last else None,
+                             unit=t.unit if last else None))
+            i += 1
+    return out

@@ -1,0 +1,69 @@
+"""A slice of the rendition matrix (benchmarks/import_matrix.py, `make import-matrix` runs all ≥ 200 filings):
+three random valid filings, one per layout, rendered by `report` and taken through every extraction path a
+publisher or a crawler uses, then imported: every cell exact, the layout and the unit right, no error the filing
+does not have. A path whose tool is missing skips locally and fails under CI=true."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+
+from conftest import IN_CI, REPO
+
+_spec = importlib.util.spec_from_file_location("import_matrix", REPO / "benchmarks" / "import_matrix.py")
+matrix = importlib.util.module_from_spec(_spec)
+sys.modules["import_matrix"] = matrix
+_spec.loader.exec_module(matrix)
+
+SEED = 12
+# Paths the importer does not read exactly yet (see the report of issue 12); strict: a fixed path fails here
+# until it is taken off this list.
+KNOWN_GAPS = {"pdftotext", "flat-nosep", "pandoc-md"}
+
+
+@pytest.fixture(scope="module")
+def grades(tmp_path_factory):
+    cases = matrix.make_cases(3, SEED)
+    # an import that runs away is failed after 10 s (the matrix's own limit is 30 s)
+    graded, skipped = matrix.run(cases, matrix.PATHS, tmp_path_factory.mktemp("matrix"), SEED, timeout=10)
+    return cases, graded, skipped
+
+
+def _param(p):
+    marks = [pytest.mark.xfail(strict=True, reason="not yet read exactly")] if p.name in KNOWN_GAPS else []
+    return pytest.param(p.name, marks=marks, id=p.name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [_param(p) for p in matrix.PATHS])
+def test_every_rendition_imports_exactly(grades, path):
+    cases, graded, skipped = grades
+    if path in skipped:
+        tool = next(p.tool for p in matrix.PATHS if p.name == path)
+        if IN_CI:
+            pytest.fail(f"{tool} is missing under CI=true (the {path} path of the matrix)")
+        pytest.skip(f"{tool} is not installed")
+    mine = [g for g in graded if g.path == path]
+    assert len(mine) == len(cases)
+    for g in mine:
+        assert g.refused is None, (g.case, g.refused)
+        assert g.layout_ok and g.unit_ok, g.case
+        assert g.wrong == {}, (g.case, dict(list(g.wrong.items())[:5]))
+        assert g.false_errors == [], (g.case, g.false_errors[:3])
+
+
+def test_filings_are_valid_and_varied():
+    """The generator's filings pass every check, and vary as the matrix needs."""
+    from nianbao.checks import check
+
+    cases = matrix.make_cases(30, SEED)
+    assert {c.layout for c in cases} == set(matrix.LAYOUTS)
+    assert [c.values for c in cases] == [c.values for c in matrix.make_cases(30, SEED)]  # seeded
+    for c in cases:
+        assert not [f for f in check(matrix.filing_of(c)) if f.severity == "error"], c.name
+    assert any(v is None for c in cases for v in c.values.values())  # blank cells
+    assert any(isinstance(v, float) and len(str(v).split(".")[1]) >= 3 for c in cases for v in c.values.values())
+    assert max(v or 0 for c in cases for v in c.values.values()) >= 1_000_000
+    lengths = {len(c.unit) for c in cases}
+    assert min(lengths) <= 4 and max(lengths) >= 20 and max(lengths) <= 40
