@@ -427,6 +427,10 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
         text = (narrative or {}).get(s.id)
         if text:
             ws_text.write_string(r1, c1, text, fm["narrative"])
+    # ---- numbers paragraph (paragraph_xlsx.py): the live drafted paragraph and its hidden helper cells
+    from .paragraph_xlsx import write_paragraph
+
+    write_paragraph(wb, ws_text, fmt, values)
     ws_text.fit_to_pages(1, 0)
     ws_text.set_paper(9)
     _protect(ws_text, password)
