@@ -113,12 +113,12 @@ def write_paragraph(wb, ws, fmt: ReportFormat, values: dict | None = None, prev_
                     previous: dict | None = None) -> None:
     """The paragraph's heading, its live cell and the hidden helper cells on the 正文 sheet `ws`. `prev_refs`:
     {key: "'sheet'!B7"}, the cells holding last year's numbers (blank where unknown), or None: no change clauses;
-    `previous`: those numbers by key, for the cached results only."""
+    `previous`: those numbers by key, for the cached results of a filled workbook only."""
     par = fmt.paragraph
     if par is None:
         return
-    if prev_refs is None:
-        previous = None
+    if prev_refs is None or values is None:
+        previous = None  # (a blank template shows no change; its base may hold marker numbers for last year)
     h = _Helpers(ws, par.helpers_at)
     ws.set_column(h.col, h.col, 30, None, {"hidden": True})
     refs: dict[tuple[str, str], str] = {}
