@@ -25,3 +25,20 @@ def write_return(path: Path, values=None, unit="测试区教育局", code="T01",
 def run_cli(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nianbao", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=300)
+
+
+def rewrite_sheets(data: bytes, change) -> bytes:
+    """The workbook with each worksheet's XML passed through change(text) -> text, e.g. to make cached formula
+    results stale, so that only a real recalculation shows the truth."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            member = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                member = change(member.decode("utf-8")).encode("utf-8")
+            z.writestr(info, member)
+    return out.getvalue()

@@ -4,9 +4,14 @@ a narrative built with the drafted paragraph never contradicts the tables, on ra
 from __future__ import annotations
 
 import copy
+import html
+import io
 import random
+import re
+import zipfile
 
 import pytest
+import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +20,7 @@ from nianbao.filing import Filing
 from nianbao.formats import _raw_definition, available_layouts, load_format
 from nianbao.narrative_numbers import check_numbers_in_text
 from nianbao.paragraph import change_keys, draft_numbers, load_paragraph
+from nianbao.paragraph_xlsx import MAX_FORMULA, MAX_LITERAL, write_paragraph
 from nianbao.sample_data import random_valid_values
 
 LAYOUTS = available_layouts()  # 2019, 2021 and the import-only 2021-merged-other
@@ -161,3 +167,26 @@ def test_a_bad_sentence_is_a_load_error(mutate, words):
     mutate(data)
     with pytest.raises(FormatDefinitionError, match=words):
         load_paragraph(data, fmt.cells, fmt.tables)
+
+
+EXCEL_2010 = {"IF", "AND", "ISNUMBER", "INT", "SUM", "ROUND", "MOD", "ABS", "TEXT"}
+
+
+@pytest.mark.parametrize("layout", ["2021", "2019"])
+def test_live_formulas_use_excel_2010_functions_within_excel_limits(layout):
+    fmt = load_format(layout)
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    ws = wb.add_worksheet(fmt.workbook["narrative"])
+    wb.add_worksheet("上年")
+    write_paragraph(wb, ws, fmt, None, {k: f"'上年'!A{i + 1}" for i, k in enumerate(fmt.cells)})
+    wb.close()
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    formulas = [html.unescape(f) for f in re.findall(r"<f>(.*?)</f>", xml)]
+    assert len(formulas) > len(fmt.paragraph.sentences)
+    for f in formulas:
+        assert len(f) + 1 <= MAX_FORMULA
+        literals = re.findall(r'"((?:[^"]|"")*)"', f)
+        assert all(len(x.replace('""', '"')) <= MAX_LITERAL for x in literals)
+        assert set(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"(?:[^"]|"")*"', '""', f))) <= EXCEL_2010, f
