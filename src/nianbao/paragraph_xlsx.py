@@ -152,4 +152,4 @@ def write_paragraph(wb, ws, fmt: ReportFormat, values: dict | None = None, prev_
     ws.merge_range(r1, c1, r2, c2, "", box)
     ws.write_formula(r1, c1, "=" + "&".join(sentences), box, cached)
     for r in range(r1, r2 + 1):
-        ws.set_row(r, 36)
+        ws.set_row(r, 18)
