@@ -7,6 +7,8 @@ in a temporary folder, built once per run of this script. Then, in rounds (every
 background load on a shared machine hits all of them alike), each measured as a whole process, median of the runs:
 
   template_roster   nianbao template --roster (N stamped templates)
+  template_previous the same for next year with --previous returns/ (last year's values read from the N returns,
+                    matched to each unit, stamped into its template): a ratio against template_roster
   check             nianbao check DIR --json on the N returns
   collect           nianbao collect DIR --roster R --year Y -o OUT --json --no-report
   report_api        100 reports (docx, html, md) in ONE process: xlsx_read.read + report.write_reports
@@ -51,7 +53,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1024 * 1024
 
 # every measurement this script reports (import:<file> entries come on top, one per real report)
-MEASUREMENTS = ("template_roster", "check", "collect", "report_api", "report_cli", "help", "import_click",
+MEASUREMENTS = ("template_roster", "template_previous", "check", "collect", "report_api", "report_cli", "help", "import_click",
                 "openpyxl_1proc", "openpyxl_2proc", "floor_1proc", "floor_2proc")
 BASELINES = {"openpyxl": ("openpyxl_1proc", "openpyxl_2proc"), "floor": ("floor_1proc", "floor_2proc")}
 
@@ -381,6 +383,10 @@ def suite(n: int, n_reports: int, runs: int, reports_dir: Path) -> list[Measurem
         Measurement("template_roster", n, lambda w, t: [*nb, "template", "--year", str(YEAR), "--roster", "roster.csv",
                                                         "-o", f"out/{t}", *key],
                     validate=_count_files(n, "*.xlsx"), what=f"nianbao template --roster: {n} stamped templates"),
+        Measurement("template_previous", n, lambda w, t: [*nb, "template", "--year", str(YEAR + 1), "--roster",
+                                                          "roster.csv", "--previous", "returns", "-o", f"out/{t}", *key],
+                    validate=_count_files(n, "*.xlsx"),
+                    what=f"nianbao template --roster --previous: {n} templates carrying last year's values"),
         Measurement("check", n, lambda w, t: [*nb, "check", "returns", "--json", *key], validate=_check_ok(n),
                     what=f"nianbao check --json on {n} returns"),
         Measurement("collect", n, lambda w, t: [*nb, "collect", "returns", "--roster", "roster.csv", "--year", str(YEAR),
@@ -437,6 +443,9 @@ def targets(res: dict, n: int) -> list[dict]:
         med("check"), 2 * scale, "s")
     add("template_1000", "1,000 stamped templates ≤ 5 s" + ("" if n == 1000 else f" (scaled: {n} ≤ {5 * scale:g} s)"),
         med("template_roster"), 5 * scale, "s")
+    if med("template_previous") and med("template_roster"):
+        add("template_previous_vs_roster", "template --roster --previous within 1.5× of template --roster",
+            med("template_previous") / med("template_roster"), 1.5, "×")
     if "report_api" in res:
         k = res["report_api"]["items"]
         add("report_100", "100 reports ≤ 10 s" + ("" if k == 100 else f" (scaled: {k} ≤ {k / 10:g} s)"),

@@ -131,6 +131,7 @@ class Table:
     rows: tuple[Row, ...]
     texts: tuple[Text, ...]
     cells: dict[str, Cell] = field(default_factory=dict)
+    previous: str | None = None  # where last year's values stamped into a template sit: "below" | "right" the grid
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -342,7 +343,10 @@ def _build_table(t: dict) -> Table:
     columns = tuple(Column(c["key"], c["label"], c.get("type", "count"), c.get("unit")) for c in t["columns"])
     col_keys = [c.key for c in columns]
     rows = []
-    table = Table(t["id"], t["sheet"], t["caption"], t["grid"], t["status"], columns, (), ())
+    table = Table(t["id"], t["sheet"], t["caption"], t["grid"], t["status"], columns, (), (),
+                  previous=t.get("previous"))
+    if table.previous not in (None, "below", "right"):
+        raise FormatDefinitionError(f"{t['id']}: previous must be \"below\" or \"right\"")
     g = parse_range(t["grid"])
     for r in t["rows"]:
         cols = tuple(r.get("columns", col_keys))

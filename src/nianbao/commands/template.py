@@ -25,8 +25,11 @@ def _year(value: int) -> int:
 @click.option("--password", default=None, help="保护密码（默认不设密码，仅锁定）")
 @click.option("--key-file", type=click.Path(dir_okay=False), default=None,
               help="本办公室的签名密钥文件（默认 ~/.config/nianbao/office.key，首次使用时创建）")
+@click.option("--previous", type=click.Path(), default=None,
+              help="上年数据：上年的返回表、汇总表或已发布的年度报告（文件或文件夹），按单位代码或名称对应；"
+                   "模板中带上年数据并即时核对跨年度衔接")
 @click.option("-o", "--output", required=True, type=click.Path(), help="输出文件（--unit）或文件夹（--roster）")
-def command(year, unit, unit_code, roster, layout, password, key_file, output):
+def command(year, unit, unit_code, roster, layout, password, key_file, previous, output):
     from ..formats import format_for_year, load_format
     from ..identity import load_key
     from ..xlsx_template import build_workbook
@@ -42,31 +45,58 @@ def command(year, unit, unit_code, roster, layout, password, key_file, output):
         click.echo(f"已创建本办公室的签名密钥：{key_path}（请妥善保管，收集返回表时要用同一个密钥）")
     else:
         click.echo(f"签名密钥：{key_path}")
+    last_years = load_last_years(previous, year) if previous else None
     if unit:
         from ..atomic import write_bytes
 
         out = Path(output)
         if out.is_dir():
             raise NianbaoError(f"{out} 是文件夹；单个模板请给出文件名，例如 -o 模板.xlsx")
+        prev = None
+        if last_years is not None:
+            prev = last_years.match(unit_code.strip(), unit.strip(), single=True)
+            _say_previous(unit.strip(), prev, last_years)
         data = build_workbook(fmt, {"unit": unit.strip(), "unit_code": unit_code.strip(), "year": year},
-                              password=password, key=key)
+                              password=password, key=key, previous=prev)
         write_bytes(out, data)
         click.echo(f"已生成模板：{out}")
         return
-    issue_roster(fmt, roster, year, Path(output), password, key)
+    issue_roster(fmt, roster, year, Path(output), password, key, last_years)
+
+
+def load_last_years(path, year: int):
+    """Last year's data under PATH (what check --previous and collect --previous take), read in a process pool;
+    a file that cannot be read is named and skipped."""
+    from ..last_year import LastYears
+
+    found = LastYears.load(path, warn=lambda m: click.secho(m, fg="yellow", err=True))
+    click.echo(f"上年数据：{len(found)} 个单位（{path}）")
+    if found.years and year - 1 not in found.years:
+        click.secho(f"注意：上年数据的年度为 {'、'.join(map(str, sorted(found.years)))}，不是 {year - 1} 年", fg="yellow",
+                    err=True)
+    return found
+
+
+def _say_previous(unit: str, prev, last_years) -> None:
+    if prev is None:
+        click.secho(f"{unit}：上年数据中没有这个单位，模板不含上年数据（已在“填报说明”中写明）", fg="yellow", err=True)
+    elif (prev.unit or "") != unit:
+        click.secho(f"上年数据是“{prev.unit}”的，已用于“{unit}”（只给了一份上年数据）", fg="yellow", err=True)
 
 
 def _issue_one(job) -> None:
     """One unit's template, stamped and signed, written atomically (run in a worker process)."""
     from ..atomic import write_bytes
     from ..formats import load_format
+    from ..last_year import filing_of
     from ..xlsx_template import build_workbook
 
-    layout, identity, password, key, target = job
-    write_bytes(target, build_workbook(load_format(layout), identity, password=password, key=key))
+    layout, identity, password, key, target, prev = job
+    write_bytes(target, build_workbook(load_format(layout), identity, password=password, key=key,
+                                       previous=filing_of(prev) if prev else None))
 
 
-def issue_roster(fmt, roster_path, year, outdir: Path, password, key):
+def issue_roster(fmt, roster_path, year, outdir: Path, password, key, last_years=None):
     from ..atomic import write_text
     from ..review import parallel_map
     from ..roster import read_roster
@@ -78,19 +108,26 @@ def issue_roster(fmt, roster_path, year, outdir: Path, password, key):
     rows, jobs = [], []
     for u in units:
         name = f"{safe_filename(u.code)}-{safe_filename(u.name)}-{year}年报.xlsx"
-        jobs.append((fmt.layout, {"unit": u.name, "unit_code": u.code, "year": year}, password, key, outdir / name))
-        rows.append([u.code, u.name, u.type, u.contact, name])
+        prev = last_years.light(u.code, u.name) if last_years is not None else None
+        jobs.append((fmt.layout, {"unit": u.name, "unit_code": u.code, "year": year}, password, key, outdir / name,
+                     prev))
+        rows.append([u.code, u.name, u.type, u.contact, name] + ([] if last_years is None else ["有" if prev else "无"]))
     done = parallel_map(_issue_one, jobs)  # a process pool for a long roster: stamping is CPU work
     with click.progressbar(done, length=len(jobs), label="生成模板") if len(jobs) > 50 else _plain(done) as bar:
         for _ in bar:
             pass
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["单位代码", "单位名称", "单位类型", "联系人", "模板文件"])
+    w.writerow(["单位代码", "单位名称", "单位类型", "联系人", "模板文件"] + ([] if last_years is None else ["上年数据"]))
     for r in rows:
         w.writerow([neutral_cell(x) for x in r])
     write_text(outdir / "分发清单.csv", "\ufeff" + buf.getvalue())
     click.echo(f"已为 {len(rows)} 个单位生成模板：{outdir}（分发清单：{outdir / '分发清单.csv'}）")
+    if last_years is not None:
+        without = [r[1] for r in rows if r[5] == "无"]
+        if without:
+            click.secho(f"{len(without)} 个单位没有上年数据，其模板不含上年数据：" + "、".join(without[:10]) +
+                        ("……" if len(without) > 10 else ""), fg="yellow", err=True)
 
 
 class _plain:
