@@ -66,25 +66,21 @@ class Paragraph(NamedTuple):
     change: dict  # up / down / up_from_zero / same -> pieces
     sentences: tuple[Sentence, ...]
 
-    def numbers(self) -> dict[str, Number]:
-        """Every number the sentences print, once each, in order of appearance."""
-        out: dict[str, Number] = {}
+    def _slots(self):
         for s in self.sentences:
+            yield from (Slot("value", n) for n in s.when)
             for p in s.parts:
-                for piece in p.pieces + (p.zero or ()):
-                    if isinstance(piece, Slot):
-                        out.setdefault(piece.number.text, piece.number)
-        return out
+                yield from (Slot("value", n) for n in p.when)
+                yield from (x for x in p.pieces + (p.zero or ()) if isinstance(x, Slot))
+            yield from (x for x in s.zero or () if isinstance(x, Slot))
+
+    def numbers(self) -> dict[str, Number]:
+        """Every number the sentences print or test for zero, once each."""
+        return {x.number.text: x.number for x in self._slots()}
 
     def changes(self) -> dict[str, Number]:
         """The numbers that are compared with last year."""
-        out: dict[str, Number] = {}
-        for s in self.sentences:
-            for p in s.parts:
-                for piece in p.pieces + (p.zero or ()):
-                    if isinstance(piece, Slot) and piece.kind == "change":
-                        out.setdefault(piece.number.text, piece.number)
-        return out
+        return {x.number.text: x.number for x in self._slots() if x.kind == "change"}
 
 
 # ------------------------------------------------------------------------------------------ the definition
