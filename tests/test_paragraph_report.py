@@ -112,3 +112,22 @@ def test_district_report_drafts_its_own_paragraph_from_the_summary(tmp_path):
     assert str(sum(read(p).values["t3.new.total"] for p in (tmp_path / "返回").glob("*.xlsx"))) in paragraph
     for kind, paras in _paragraphs(out / "报告").items():
         assert any(p.endswith(paragraph) and p.startswith("（二）依申请公开") for p in paras), kind
+
+
+def test_a_return_carrying_last_year_drafts_the_change(tmp_path):
+    from nianbao.filing import Filing
+    from nianbao.xlsx_template import build_workbook
+
+    values = random_valid_values(FMT, random.Random(21), scale=40, zero_share=0.0)
+    values.update({k: 0 for k in values if k.startswith("t2.regulations.")})
+    last = dict(values, **{"t3.new.total": values["t3.new.total"] + 4})  # last year had 4 more
+    previous = Filing.from_values(FMT, last, identity={"unit": "测试区教育局", "unit_code": "T01", "year": "2024"})
+    path = tmp_path / "返回表.xlsx"
+    path.write_bytes(build_workbook(FMT, {"unit": "测试区教育局", "unit_code": "T01", "year": 2025}, values=values,
+                                    narrative={"overview": "（一）主动公开。", "problems": "问题：无。改进：加强。",
+                                               "other": "未收取信息处理费。"}, previous=previous))
+    paragraph = draft_numbers(FMT, values, last)
+    assert f"申请{values['t3.new.total']}件，较上年减少4件，下降" in paragraph
+    _run("report", path, "--draft-numbers", "--format", "md", "-o", tmp_path / "out")
+    (md,) = (tmp_path / "out").glob("*.md")
+    assert paragraph in md.read_text(encoding="utf-8").splitlines()
