@@ -233,3 +233,22 @@ def test_blanks_are_grouped_per_table_in_text_and_json(tmp_path, fmt, office):
     assert [(f.rule, f.keys) for f in found] == [("C03", ["t3.granted.research"]),
                                                   ("T4-01", [f"t4.review.{c}" for c in
                                                              ("total", "upheld", "corrected", "other", "pending")])]
+
+
+def test_roster_with_last_years_district_summary(tmp_path, fmt, office):
+    # collect's 汇总.xlsx of last year: the district's own numbers and, in its breakdown, every unit's
+    key, key_path = office
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位代码,单位名称\nB01,丙局\nB02,丁局\n", encoding="utf-8")
+    for code, name, seed in (("B01", "丙局", 11), ("B02", "丁局", 12)):
+        write_return(tmp_path / "2024" / f"{code}.xlsx", None, name, code, 2024, seed=seed, key=key)
+    r = run_cli("collect", tmp_path / "2024", "--roster", roster, "--year", 2024, "-o", tmp_path / "收集",
+                "--no-report", "--key-file", key_path)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("template", "--year", 2025, "--roster", roster, "--key-file", key_path, "--previous",
+                tmp_path / "收集" / "汇总.xlsx", "-o", tmp_path / "模板")
+    assert r.returncode == 0, r.stderr
+    for code, name, seed in (("B01", "丙局", 11), ("B02", "丁局", 12)):
+        filing = read(next((tmp_path / "模板").glob(f"{code}-*.xlsx")))
+        assert filing.previous.unit == name and filing.previous.year == 2024
+        assert filing.previous.values == random_valid_values(fmt, random.Random(seed))

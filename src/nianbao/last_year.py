@@ -11,6 +11,7 @@ given no last year of its own.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import NamedTuple
 
 from .errors import FormatDefinitionError, NianbaoError
@@ -166,7 +167,35 @@ def _read_one(path: str) -> tuple[list, list[str]]:
 
     warnings: list[str] = []
     found = load_previous(path, warn=warnings.append)
-    return [light(f) for f in {id(f): f for f in found.values()}.values()], warnings
+    filings = list({id(f): f for f in found.values()}.values())
+    return [light(f) for f in filings] + [u for f in filings for u in _breakdown(path, f)], warnings
+
+
+def _breakdown(path: str, summary: Filing) -> list[tuple]:
+    """Each unit of a district summary (collect's 汇总.xlsx): its row of the breakdown sheet, keyed as the
+    sheet's own field row says — one file of last year for a whole roster."""
+    from .collect import BREAKDOWN_CSV
+    from .xlsx_read import Book
+
+    if not path.lower().endswith(".xlsx"):
+        return []
+    book = Book(Path(path))
+    sheet = BREAKDOWN_CSV.rsplit(".", 1)[0]  # the sheet of the breakdown, named like its CSV
+    if sheet not in book.sheets:
+        return []
+    rows = book.rows(sheet)
+    keys = rows[1][2:] if len(rows) > 1 else []
+    wanted = [(i, k) for i, k in enumerate(keys) if k in summary.fmt.cells]
+    out = []
+    for row in rows[2:]:
+        if len(row) < 2 or not row[1] or not isinstance(row[1], str) or row[1] == "合计":
+            continue  # a note under the rows, or the CSV's total
+        values = {k: row[2 + i] for i, k in wanted if 2 + i < len(row) and isinstance(row[2 + i], (int, float))}
+        values = {k: int(v) if isinstance(v, float) and v.is_integer() and summary.fmt.cells[k].type != "decimal"
+                  else v for k, v in values.items()}
+        out.append((summary.layout, values, {"unit": row[1], "unit_code": str(row[0] or ""),
+                                             "year": str(summary.year or "")}))
+    return out
 
 
 class LastYears:
@@ -179,8 +208,6 @@ class LastYears:
 
     @classmethod
     def load(cls, path, warn=None) -> "LastYears":
-        from pathlib import Path
-
         from .review import parallel_map
 
         p = Path(path)
