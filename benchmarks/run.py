@@ -7,6 +7,10 @@ in a temporary folder, built once per run of this script. Then, in rounds (every
 background load on a shared machine hits all of them alike), each measured as a whole process, median of the runs:
 
   template_roster   nianbao template --roster (N stamped templates)
+  template_previous the same for next year with --previous last-year/汇总.xlsx (last year's district summary from
+                    collect, made in the set-up: every unit's values from its breakdown, matched to each unit and
+                    stamped into its template): a ratio against template_roster
+  template_previous_folder  the same with --previous returns/ (the N returns of last year, each read)
   check             nianbao check DIR --json on the N returns
   collect           nianbao collect DIR --roster R --year Y -o OUT --json --no-report
   report_api        100 reports (docx, html, md) in ONE process: xlsx_read.read + report.write_reports
@@ -53,7 +57,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1024 * 1024
 
 # every measurement this script reports (import:<file> entries come on top, one per real report)
-MEASUREMENTS = ("template_roster", "check", "collect", "report_api", "report_cli", "help", "import_click",
+MEASUREMENTS = ("template_roster", "template_previous", "template_previous_folder", "check", "collect", "report_api", "report_cli", "help", "import_click",
                 "openpyxl_1proc", "openpyxl_2proc", "floor_1proc", "floor_2proc")
 BASELINES = {"openpyxl": ("openpyxl_1proc", "openpyxl_2proc"), "floor": ("floor_1proc", "floor_2proc")}
 
@@ -196,6 +200,10 @@ def set_up(workdir: Path, n: int, distinct: int, workers: int) -> dict:
         jobs, fn = [(i, str(workdir), key.hex()) for i in range(n)], _build_one
     with ProcessPoolExecutor(workers) as pool:
         sizes = list(pool.map(fn, jobs, chunksize=max(1, n // (workers * 16))))
+    # last year's district summary (collect's 汇总.xlsx, with its breakdown by unit): template_previous's source
+    subprocess.run([*nianbao_cmd(), "collect", "returns", "--roster", "roster.csv", "--year", str(YEAR), "-o",
+                    "last-year", "--no-report", "--key-file", "office.key"], cwd=workdir, check=False,
+                   capture_output=True)
     (workdir / "baseline.py").write_text(BASELINE, encoding="utf-8")
     (workdir / "report_loop.py").write_text(REPORTS, encoding="utf-8")
     return {"seconds": round(time.perf_counter() - t0, 2), "files": n, "bytes_total": sum(sizes),
@@ -383,6 +391,16 @@ def suite(n: int, n_reports: int, runs: int, reports_dir: Path) -> list[Measurem
         Measurement("template_roster", n, lambda w, t: [*nb, "template", "--year", str(YEAR), "--roster", "roster.csv",
                                                         "-o", f"out/{t}", *key],
                     validate=_count_files(n, "*.xlsx"), what=f"nianbao template --roster: {n} stamped templates"),
+        Measurement("template_previous", n, lambda w, t: [*nb, "template", "--year", str(YEAR + 1), "--roster",
+                                                          "roster.csv", "--previous", "last-year/汇总.xlsx", "-o",
+                                                          f"out/{t}", *key],
+                    validate=_count_files(n, "*.xlsx"),
+                    what=f"nianbao template --roster --previous 汇总.xlsx: {n} templates carrying last year's values"),
+        Measurement("template_previous_folder", n, lambda w, t: [*nb, "template", "--year", str(YEAR + 1), "--roster",
+                                                                 "roster.csv", "--previous", "returns", "-o",
+                                                                 f"out/{t}", *key],
+                    validate=_count_files(n, "*.xlsx"),
+                    what=f"nianbao template --roster --previous returns/: last year read from {n} returns"),
         Measurement("check", n, lambda w, t: [*nb, "check", "returns", "--json", *key], validate=_check_ok(n),
                     what=f"nianbao check --json on {n} returns"),
         Measurement("collect", n, lambda w, t: [*nb, "collect", "returns", "--roster", "roster.csv", "--year", str(YEAR),
@@ -451,6 +469,11 @@ def targets(res: dict, n: int) -> list[dict]:
         med("check"), 2 * scale, "s")
     add("template_1000", "1,000 stamped templates ≤ 5 s" + ("" if n == 1000 else f" (scaled: {n} ≤ {5 * scale:g} s)"),
         med("template_roster"), 5 * scale, "s")
+    if med("template_previous") and med("template_roster"):
+        add("template_previous_vs_roster", "template --roster --previous (last year's summary) within 1.5× of "
+            "template --roster", med("template_previous") / med("template_roster"), 1.5, "×",
+            note="" if med("template_previous_folder") is None else
+            f"--previous returns/: {med('template_previous_folder') / med('template_roster'):.2f}×")
     if "report_api" in res:
         k = res["report_api"]["items"]
         add("report_100", "100 reports ≤ 10 s" + ("" if k == 100 else f" (scaled: {k} ≤ {k / 10:g} s)"),

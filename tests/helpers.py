@@ -40,3 +40,20 @@ def saved(path: Path, when: dt.datetime):
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data)
             z.writestr(info, data)
+
+
+def rewrite_sheets(data: bytes, change) -> bytes:
+    """The workbook with each worksheet's XML passed through change(text) -> text, e.g. to make cached formula
+    results stale, so that only a real recalculation shows the truth."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            member = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                member = change(member.decode("utf-8")).encode("utf-8")
+            z.writestr(info, member)
+    return out.getvalue()

@@ -63,3 +63,60 @@ def convert(soffice: str, files, outdir, timeout: float = 180) -> list[Path]:
         raise RuntimeError(f"LibreOffice conversion failed (exit {proc.returncode}); missing {missing[:5]}…\n"
                            f"stdout: {out[-2000:]}\nstderr: {err[-2000:]}")
     return expected
+
+
+RED = "FFC7CE"  # the template's fill for a failing cell (xlsx_template "bad")
+
+
+def add_format_probes(src, dst, sheets) -> dict[str, list[tuple[str, str, str]]]:
+    """A copy of the workbook in which every conditional format's formula is also written into a cell of its own
+    (column AA on, same sheet), as it reads for each cell it formats (relative references moved there). After
+    LibreOffice recalculates the copy, the probes say which cells the format colours: a real engine's verdict on
+    the formulas. Returns {sheet: [(probe cell, formatted cell, fill colour)]}."""
+    import openpyxl
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.load_workbook(src)
+    out = {}
+    for name in sheets:
+        ws = wb[name]
+        probes = []
+        for cf in ws.conditional_formatting:
+            ranges = cf.sqref.ranges
+            # relative references are relative to the format's first cell: the top-left one in our templates
+            # (a multi-range format, an equation's, has absolute references only)
+            top = min((r.min_row, r.min_col) for r in ranges)
+            origin = f"{get_column_letter(top[1])}{top[0]}"
+            for rule in cf.rules:
+                if not rule.formula:
+                    continue
+                fill = rule.dxf.fill if rule.dxf is not None else None
+                colour = str((fill.bgColor.rgb if fill is not None and fill.bgColor is not None else "") or "")[-6:]
+                for rng in ranges:
+                    for row, col in rng.cells:
+                        dest = f"{get_column_letter(col)}{row}"
+                        formula = Translator("=" + rule.formula[0], origin=origin).translate_formula(dest)
+                        probe = f"{get_column_letter(27 + len(probes) // 1000)}{len(probes) % 1000 + 1}"
+                        ws[probe] = f"=IF({formula[1:]},1,0)"
+                        probes.append((probe, dest, colour))
+        out[name] = probes
+    wb.save(dst)
+    return out
+
+
+def coloured(converted, probes: dict, colour: str = RED) -> set[str]:
+    """The cells ("表三!D6") that a format of this colour colours, by the probes' recalculated values."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(converted, read_only=True, data_only=True)
+    try:
+        found = set()
+        for sheet, items in probes.items():
+            ws = wb[sheet]
+            for probe, cell, c in items:
+                if c == colour and ws[probe].value in (1, True):
+                    found.add(f"{sheet}!{cell}")
+        return found
+    finally:
+        wb.close()

@@ -229,7 +229,8 @@ def _mutants(base) -> dict[str, bytes]:
     return {
         "cut.xlsx": base["data"][: len(base["data"]) * 2 // 3],
         "no-workbook.xlsx": zip_of({k: v for k, v in m.items() if k != "xl/workbook.xml"}),
-        "broken-sheet.xlsx": zip_of(dict(m, **{sheet3: m[sheet3][: len(m[sheet3]) // 2]})),
+        # cut in the middle of its cells (a cut after them, in the conditional formats, leaves every value readable)
+        "broken-sheet.xlsx": zip_of(dict(m, **{sheet3: m[sheet3][: m[sheet3].index(b"</sheetData>") // 2]})),
         "dtd.xlsx": zip_of(dict(m, **{"xl/styles.xml": b'<!DOCTYPE x [<!ENTITY a "b">]>' + m["xl/styles.xml"]})),
         "flipped.xlsx": bytes(b ^ 0x5A if 1000 <= i < 1100 else b for i, b in enumerate(base["data"])),
         "cells.xlsx": zip_of(dict(m, **{sheet3: re.sub(rb"<v>\d+</v>", b"<v>-1</v>", m[sheet3], count=3)})),

@@ -4,7 +4,11 @@ Every workbook of the session goes through ONE LibreOffice run that recalculates
 .xlsx; the status cell of each table sheet (and the ✓/✗ of 校验结果) is then read from the saved file and compared
 with `check(read(original))`. The fillings are random per run (NIANBAO_LO_SEED=<n> repeats a run): valid ones and
 invalid ones (one cell off, totals broken, blanks, negatives, decimals, "无", too large), written by
-`build_workbook(values=...)` and by openpyxl filling a template the way a person does.
+`build_workbook(values=...)` and by openpyxl filling a template the way a person does. Partly blank fillings are
+incomplete, not wrong: the status then reads 待填写 and the count of blanks, in LibreOffice as in `check`.
+Templates that carry last year's values (template --previous) are recalculated too: the cross-year checks agree with
+`check`, word for word. Which cells the conditional formats colour is asked of LibreOffice as well, through probe
+cells holding the formats' formulas (tests/libreoffice.py): a fresh template shows no red anywhere.
 
 Not compared here, on purpose, because the two sides knowingly differ: a number stored as text (the workbook's status
 marks it, the formulas cannot add a text; `nianbao check` reads it with a warning) and a formula typed into an input
@@ -28,20 +32,23 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from libreoffice import convert
+from libreoffice import add_format_probes, coloured, convert
 from nianbao import identity as ident
 from nianbao.checks import check
+from nianbao.filing import Filing
 from nianbao.formats import load_format
+from nianbao.last_year import stamps
+from nianbao.live_checks import status_text, statuses
 from nianbao.sample_data import random_valid_values
 from nianbao.xlsx_read import Book, read
-from nianbao.xlsx_template import STATUS_BAD, STATUS_OK, build_workbook
+from nianbao.xlsx_template import build_workbook
 from test_roundtrip import fill_by_labels
 
 pytestmark = pytest.mark.libreoffice
 
 SEED = int(os.environ.get("NIANBAO_LO_SEED") or random.SystemRandom().randrange(10**6))
 YEAR = {"2021": 2023, "2019": 2020}
-STATUS_RE = re.compile("^" + re.escape(STATUS_BAD).replace(re.escape("{n}"), r"(\d+)") + "$")
+STATUS_OK, STATUS_TODO, STATUS_BAD = statuses(load_format("2021"))
 KEY = bytes(range(32))
 
 
@@ -51,9 +58,13 @@ class Case:
     layout: str
     values: dict
     writer: str = "build"  # build | openpyxl
-    numbers_valid: bool = True  # every cell a valid number: then the error COUNT must agree too
+    numbers_valid: bool = True  # every filled cell a valid number (the others are wrong ones, counted the same)
+    previous: dict | None = None  # last year's values (2021 layout) stamped into the template
+    probe: bool = False  # also ask LibreOffice which cells the conditional formats colour
     path: Path | None = field(default=None, repr=False)
     converted: Path | None = field(default=None, repr=False)
+    probes: dict | None = field(default=None, repr=False)
+    probed: Path | None = field(default=None, repr=False)
 
 
 def _valid(fmt, rng) -> dict:
@@ -71,6 +82,30 @@ def _bump(fmt, values, rng, keys=None) -> str:
     return key
 
 
+def consistent_previous(fmt, values: dict) -> dict:
+    """Last year's values that every cross-year rule accepts for this year's `values` (which it may raise)."""
+    prev = random_valid_values(fmt, random.Random(sum(map(hash, map(str, values.values())))))
+    for s in stamps(fmt):
+        inst = s.inst
+        # prev = this year's side minus the other terms of last year's side (one prev term per equation)
+        this = sum(t.coef * values[t.key] for t in inst.lhs if not t.prev) - sum(
+            t.coef * values[t.key] for t in inst.rhs if not t.prev)
+        if this < 0:  # no valid last year fits: this year's checked cell goes up instead
+            values[inst.keys[0]] -= this
+            this = 0
+        prev[s.key] = this
+    return prev
+
+
+def retyped_carried_over(fmt, values: dict, col: str, k: int) -> dict:
+    """The department types 上年结转 k higher in one column (and 本年新收 k lower, so 表三 still adds up)."""
+    v = dict(values)
+    for c in (col, "total"):
+        v[f"t3.carried_over.{c}"] += k
+        v[f"t3.new.{c}"] -= k
+    return v
+
+
 def make_cases(seed: int) -> list[Case]:
     rng = random.Random(seed)
     f21, f19 = load_format("2021"), load_format("2019")
@@ -78,11 +113,12 @@ def make_cases(seed: int) -> list[Case]:
     totals = [k for k in counts if k.endswith(".total") or ".total." in k]
     cases: list[Case] = []
 
-    def add(kind, layout, values, writer="build", numbers_valid=True):
-        cases.append(Case(f"{len(cases):02d}-{kind}-{layout}-{writer}", layout, values, writer, numbers_valid))
+    def add(kind, layout, values, writer="build", numbers_valid=True, previous=None, probe=False):
+        cases.append(Case(f"{len(cases):02d}-{kind}-{layout}-{writer}", layout, values, writer, numbers_valid,
+                          previous, probe))
 
-    for _ in range(7):
-        add("valid", "2021", _valid(f21, rng))
+    for i in range(7):
+        add("valid", "2021", _valid(f21, rng), probe=i == 0)
     for _ in range(3):
         add("valid", "2021", _valid(f21, rng), "openpyxl")
     for _ in range(3):
@@ -93,7 +129,7 @@ def make_cases(seed: int) -> list[Case]:
         for _ in range(n):
             v = _valid(f21, rng)
             _bump(f21, v, rng)
-            add("one-off", "2021", v, writer)
+            add("one-off", "2021", v, writer, probe=writer == "openpyxl")
     for _ in range(2):
         v = _valid(f19, rng)
         _bump(f19, v, rng)
@@ -107,12 +143,18 @@ def make_cases(seed: int) -> list[Case]:
         for _ in range(rng.randint(2, 6)):
             _bump(f21, v, rng)
         add("several-off", "2021", v)
-    for writer, n in (("build", 3), ("openpyxl", 1)):
+    for writer, n in (("build", 6), ("openpyxl", 2)):
         for _ in range(n):
             v = _valid(f21, rng)
-            for key in rng.sample(sorted(f21.cells), rng.randint(1, 3)):
+            for key in rng.sample(sorted(f21.cells), rng.choice([1, 2, 3, 20, 120])):
                 v[key] = None
-            add("blank", "2021", v, writer, False)
+            add("blank", "2021", v, writer)
+    for _ in range(2):  # partly blank and something filled that is wrong: red wins over amber
+        v = _valid(f21, rng)
+        _bump(f21, v, rng)
+        for key in rng.sample(sorted(f21.cells), rng.randint(5, 60)):
+            v[key] = None
+        add("blank-and-off", "2021", v)
     for _ in range(3):
         v = _valid(f21, rng)
         for key in rng.sample(counts, rng.randint(1, 2)):
@@ -139,7 +181,25 @@ def make_cases(seed: int) -> list[Case]:
     _bump(f21, v, rng)
     v[rng.choice(counts)] = None
     add("off-and-blank", "2021", v, numbers_valid=False)
-    add("untouched", "2021", {}, numbers_valid=False)
+    add("untouched", "2021", {}, probe=True)
+    # last year inside the template: fresh, consistent, and a department retyping one 上年结转
+    v = _valid(f21, rng)
+    add("prev-fresh", "2021", {}, previous=consistent_previous(f21, v), probe=True)
+    for writer in ("build", "openpyxl"):
+        v = _valid(f21, rng)
+        add("prev-valid", "2021", v, writer, previous=consistent_previous(f21, v), probe=writer == "openpyxl")
+    for writer, col in (("openpyxl", "natural_person"), ("build", "commercial"), ("openpyxl", "total")):
+        v = _valid(f21, rng)
+        prev = consistent_previous(f21, v)
+        add("prev-retyped", "2021", retyped_carried_over(f21, v, col, rng.randint(1, 4)), writer, previous=prev,
+            probe=writer == "openpyxl")
+    v = _valid(f21, rng)
+    prev = consistent_previous(f21, v)
+    prev["t2.normative_docs.in_force"] += 2
+    add("prev-in-force", "2021", v, previous=prev)
+    v = _valid(f21, rng)
+    prev = consistent_previous(f21, v) | {"t3.carry_forward.research": 0}
+    add("prev-blank", "2021", v | {"t3.carried_over.total": None, "t3.new.research": None}, previous=prev)
     return cases
 
 
@@ -166,8 +226,16 @@ class Batch:
     signed: tuple[Path, Path, dict, dict, dict]  # original, converted, identity, values, narrative
 
 
-def _build_file(layout: str, identity: dict, values: dict, path: Path) -> None:
-    path.write_bytes(build_workbook(load_format(layout), identity, values=values))
+def _last_year(layout: str, case: Case) -> Filing | None:
+    if case.previous is None:
+        return None
+    return Filing.from_values(load_format("2021"), case.previous,
+                              identity={"unit": "示例区教育局", "year": str(YEAR[layout] - 1)})
+
+
+def _build_file(layout: str, identity: dict, case: Case, path: Path) -> None:
+    values = case.values or None  # no values: the template itself, as issued
+    path.write_bytes(build_workbook(load_format(layout), identity, values=values, previous=_last_year(layout, case)))
 
 
 @pytest.fixture(scope="session")
@@ -187,7 +255,9 @@ def _run_batch(soffice: str, root: Path) -> Batch:
         identity = {"unit": "示例区教育局", "unit_code": f"U{c.name[:2]}", "year": YEAR[c.layout]}
         c.path = src / f"{c.name}.xlsx"
         if c.writer == "build":
-            jobs.append((c.layout, identity, c.values, c.path))
+            jobs.append((c.layout, identity, c, c.path))
+        elif c.previous is not None:
+            fill_by_labels(build_workbook(fmt, identity, previous=_last_year(c.layout, c)), fmt, c.values, c.path)
         else:
             if c.layout not in templates:
                 templates[c.layout] = build_workbook(fmt, identity)
@@ -205,22 +275,30 @@ def _run_batch(soffice: str, root: Path) -> Batch:
     # building a filled workbook takes ~0.15 s of pure Python: spread them over the CPUs
     with ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 1), mp_context=get_context("fork")) as pool:
         list(pool.map(_build_file, *zip(*jobs)))
-    paths = [c.path for c in CASES] + [stale, signed]
+    probed = [c for c in CASES if c.probe]
+    sheets = [t.sheet for t in fmt.tables.values()] + [fmt.workbook["results"]]
+    for c in probed:
+        c.probes = add_format_probes(c.path, src / f"probe-{c.name}.xlsx", sheets)
+    paths = [c.path for c in CASES] + [stale, signed] + [src / f"probe-{c.name}.xlsx" for c in probed]
     converted = convert(soffice, paths, root / "out")
     for c, p in zip(CASES, converted):
         c.converted = p
+    for c, p in zip(probed, converted[len(CASES) + 2:]):
+        c.probed = p
+    converted = converted[:len(CASES) + 2]
     original_identity = read(signed).identity
     return Batch(CASES, (stale, converted[-2]), (signed, converted[-1], original_identity, values, narrative))
 
 
 def engine_view(path: Path, fmt) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
-    """What the saved file shows (openpyxl, cached results): each table's status cell, and the rows of 校验结果 as
-    (rule ids, cells involved, ✓/✗ text)."""
+    """What the saved file shows (openpyxl, cached results): each table's status cell and 校验结果's ("all"), and
+    the rows of 校验结果 as (rule ids, what "*" stands for, cells involved, ✓/✗ text)."""
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         status = {t.id: wb[t.sheet][t.status].value for t in fmt.tables.values()}
-        rows = wb[fmt.workbook["results"]].iter_rows(min_row=3, values_only=True)
-        return status, [(r[0], r[3], r[4]) for r in rows if r and r[0] and r[3]]
+        status["all"] = wb[fmt.workbook["results"]]["A2"].value
+        rows = wb[fmt.workbook["results"]].iter_rows(min_row=4, values_only=True)
+        return status, [(r[0], r[2], r[3], r[4]) for r in rows if r and r[0] and r[3]]
     finally:
         wb.close()
 
@@ -228,23 +306,39 @@ def engine_view(path: Path, fmt) -> tuple[dict[str, object], list[tuple[str, str
 def cached_statuses(path: Path, fmt) -> dict[str, object]:
     """The status cells' cached results as our writer stored them (the fast reader: no full workbook load)."""
     book = Book(path)
-    return {t.id: book.cells(t.sheet)[t.status].value for t in fmt.tables.values()}
+    out = {t.id: book.cells(t.sheet)[t.status].value for t in fmt.tables.values()}
+    out["all"] = book.cells(fmt.workbook["results"])["A2"].value
+    return out
 
 
-def python_errors(fmt, findings) -> tuple[Counter, Counter, set]:
-    """Python's error findings per table: all of them, the cell rules' ones, and the failing equations."""
-    per_table, per_table_cells, equations = Counter(), Counter(), set()
+def python_view(fmt, filing, findings) -> tuple[dict, Counter, Counter]:
+    """What `check` says, per table: the status it implies, the cell rules' errors (C03, the blanks, apart)."""
+    errors, blanks, cell_errors = Counter(), Counter(), Counter()
     for f in findings:
         if f.severity != "error":
             continue
         assert f.keys, f"an error without cells: {f.rule} {f.message}"
         table = fmt.cells[f.keys[0]].table
-        per_table[table] += 1
-        if fmt.rules[f.rule].kind == "cell":
-            per_table_cells[table] += 1
+        if f.rule == "C03":
+            blanks[table] += len(f.keys)
         else:
-            equations.add((f.rule, frozenset(f.cells)))
-    return per_table, per_table_cells, equations
+            errors[table] += 1
+            cell_errors[table] += fmt.rules[f.rule].kind == "cell"
+    status = {t: status_text(fmt, errors[t], blanks[t]) for t in fmt.tables}
+    status["all"] = status_text(fmt, sum(errors.values()), sum(blanks.values()))
+    return status, cell_errors, blanks
+
+
+def expected_mark(inst, findings, values) -> str:
+    """校验结果's result for one equation, from `check`'s findings: ✗ (with the message, for a cross-year one),
+    待填 while a cell of it is blank or unusable, ✓."""
+    keys = list(dict.fromkeys(inst.keys))
+    found = [f for f in findings if f.rule == inst.rule.id and f.keys == keys]
+    if found:
+        if not inst.uses_previous:
+            return "✗"
+        return ("✗ " if found[0].severity == "error" else "⚠ ") + found[0].message
+    return "待填" if any(values.get(k) is None for k in keys) else "✓"
 
 
 def kind(case: Case) -> str:
@@ -254,7 +348,8 @@ def kind(case: Case) -> str:
 def test_enough_fillings_of_every_kind():
     kinds = Counter(kind(c) for c in CASES)
     assert len(CASES) - kinds["zeros"] - kinds["untouched"] >= 50  # random ones
-    for k in ("valid", "one-off", "total-broken", "blank", "negative", "decimal", "wu"):
+    for k in ("valid", "one-off", "total-broken", "blank", "blank-and-off", "negative", "decimal", "wu",
+              "prev-fresh", "prev-valid", "prev-retyped", "prev-in-force", "prev-blank"):
         assert kinds[k] >= 1, k
     assert sum(c.writer == "openpyxl" for c in CASES) >= 5
     assert sum(not c.numbers_valid for c in CASES) >= 10
@@ -271,33 +366,31 @@ def test_libreoffice_recalculated(lo_batch):
 def test_status_cells_agree_with_python(lo_batch, case):
     fmt = load_format(case.layout)
     filing = read(case.path)
-    findings = check(filing)
-    assert not [f for f in findings if f.rule.startswith("S")], [f.message for f in findings]
-    errors, cell_errors, failing = python_errors(fmt, findings)
+    findings = check(filing)  # with last year as the template carried it, when it did
+    assert (filing.previous is not None) == (case.previous is not None)
+    assert not [f for f in findings if f.rule.startswith("S") or f.rule == "I01"], [f.message for f in findings]
+    expected, cell_errors, blanks = python_view(fmt, filing, findings)
     lo, marks = engine_view(case.converted, fmt)
     where = f"seed {SEED}, case {case.name}: " + "; ".join(f.message for f in findings if f.severity == "error")
-    for t in fmt.tables.values():
-        status = lo[t.id]
-        m = STATUS_RE.match(status or "")
-        assert status == STATUS_OK or m, f"{t.sheet} status {status!r}; {where}"
-        assert (status == STATUS_OK) == (errors[t.id] == 0), f"{t.sheet}: LibreOffice {status!r}; {where}"
-        if case.numbers_valid and m:
-            assert int(m.group(1)) == errors[t.id], f"{t.sheet}: LibreOffice {status!r}; {where}"
-    # 校验结果: the cell rules' count per table, and ✓/✗ per equation (with valid numbers) match Python too
+    assert lo == expected, where
+    # 校验结果: the cell rules' count per table, and ✓/✗/待填 per equation match Python too
+    by_label = {(i.rule.id, fmt.cells[i.keys[0]].sheet, i.label): i for i in fmt.sum_instances()}
+    by_label |= {(s.inst.rule.id, s.sheet, s.inst.label): s.inst for s in stamps(fmt) if filing.previous
+                 and filing.previous.values.get(s.key) is not None}
     seen = Counter()
-    for rules, cells, mark in marks:
+    for rules, label, cells, mark in marks:
         sheet, _, refs = cells.partition("!")
-        if ":" in refs:  # the cell-rule row of a table: "✗ n 处" counts its bad cells
+        if ":" in refs:  # the cell-rule row of a table: "✗ n 处" counts its bad cells, "待填 n 格" its blanks
             table = next(t for t in fmt.tables.values() if t.sheet == sheet)
-            n = int(re.search(r"\d+", mark).group()) if mark.startswith("✗") else 0
-            assert n == cell_errors[table.id], f"{rules} on {sheet}: LibreOffice {mark!r}; {where}"
+            want = (f"✗ {cell_errors[table.id]} 处" if cell_errors[table.id] else
+                    f"待填 {blanks[table.id]} 格" if blanks[table.id] else "✓")
+            assert mark == want, f"{rules} on {sheet}: LibreOffice {mark!r}; {where}"
             seen["cells"] += 1
         else:
-            places = frozenset(f"{sheet}!{r}" for r in refs.split(","))
-            if case.numbers_valid:
-                assert mark.startswith("✗") == ((rules, places) in failing), f"{rules} {cells}: {mark!r}; {where}"
+            inst = by_label[(rules, sheet, label)]
+            assert mark == expected_mark(inst, findings, filing.values), f"{rules} {cells}: {mark!r}; {where}"
             seen["equations"] += 1
-    assert seen == {"cells": len(fmt.tables), "equations": len(list(fmt.sum_instances()))}
+    assert seen == {"cells": len(fmt.tables), "equations": len(by_label)}
     # what our writer cached (for viewers that never recalculate) is what LibreOffice computes
     if case.writer == "build":
         assert cached_statuses(case.path, fmt) == lo, where
@@ -305,6 +398,66 @@ def test_status_cells_agree_with_python(lo_batch, case):
     again = read(case.converted)
     assert again.raw == filing.raw and again.identity == filing.identity, where
     assert [(f.rule, f.severity, f.cells) for f in check(again)] == [(f.rule, f.severity, f.cells) for f in findings]
+
+
+def _probed(kind_name):
+    return [c for c in CASES if c.probe and kind(c) == kind_name]
+
+
+def test_a_fresh_template_shows_no_red_anywhere(lo_batch):
+    for case in _probed("untouched") + _probed("prev-fresh"):
+        fmt = load_format(case.layout)
+        lo, marks = engine_view(case.converted, fmt)
+        assert lo["all"] == STATUS_TODO.format(n=len(fmt.cells)), (case.name, lo)
+        assert all(v.startswith(STATUS_TODO.partition("{n}")[0]) for v in lo.values()), (case.name, lo)
+        assert not [m for *_, m in marks if m.startswith(("✗", "⚠"))], case.name
+        assert coloured(case.probed, case.probes) == set(), case.name
+
+
+def test_a_filled_valid_return_shows_passed_everywhere(lo_batch):
+    cases = _probed("valid") + _probed("prev-valid")
+    assert cases and any(c.previous for c in cases)
+    for case in cases:
+        fmt = load_format(case.layout)
+        lo, marks = engine_view(case.converted, fmt)
+        assert set(lo.values()) == {STATUS_OK}, (case.name, lo)
+        assert {m for *_, m in marks} == {"✓"}, case.name
+        assert coloured(case.probed, case.probes) == set(), case.name
+
+
+def test_a_wrong_filling_is_red_in_libreoffice(lo_batch):
+    # the probes can see red: one cell off turns the cells of its equations red
+    cases = _probed("one-off")
+    assert cases
+    for case in cases:
+        fmt = load_format(case.layout)
+        statuses_ = {f"{t.sheet}!{t.status}" for t in fmt.tables.values()}
+        red = {c for c in coloured(case.probed, case.probes) if not c.startswith(fmt.workbook["results"])}
+        failing = {c for f in check(read(case.path)) if f.severity == "error" for c in f.cells}
+        assert failing and failing <= red, case.name  # every cell of a failing equation is red …
+        assert red - statuses_ == failing, case.name  # … and nothing else but the status cells
+        assert red & statuses_, case.name
+
+
+def test_retyped_carried_over_is_red_with_checks_own_message(lo_batch):
+    cases = _probed("prev-retyped") + [c for c in CASES if kind(c) == "prev-retyped"]
+    assert len({c.name for c in cases}) == 3
+    for case in {c.name: c for c in cases}.values():
+        fmt = load_format(case.layout)
+        findings = [f for f in check(read(case.path)) if f.rule == "Y-01"]
+        assert findings and {f.severity for f in findings} >= {"error"}, case.name  # 总计 is off in every case
+        assert all(f.keys[0].startswith("t3.carried_over.") for f in findings)
+        t3 = fmt.tables["t3"]
+        wb = openpyxl.load_workbook(case.converted, read_only=True, data_only=True)
+        try:
+            sr = int(t3.status[1:])
+            hint = wb[t3.sheet][f"A{sr + 2}"].value
+        finally:
+            wb.close()
+        assert hint == "".join(f.message + "；" for f in findings), case.name  # the words check prints
+        if case.probes:
+            red = coloured(case.probed, case.probes)
+            assert {fmt.cells[f.keys[0]].where for f in findings} <= red, case.name
 
 
 def test_libreoffice_saved_return_keeps_identity_and_values(lo_batch):
@@ -321,4 +474,6 @@ def test_libreoffice_saved_return_keeps_identity_and_values(lo_batch):
     assert not [f for f in check(filing) if f.severity == "error"]
     # both stamps survive: the very hidden sheet (read above) and the custom document properties
     custom = Book(converted).custom
-    assert {f: custom.get(f"nianbao_{f}") for f in ident.SIGNED} == {f: identity[f] for f in ident.SIGNED}
+    # (last year's values, too long for a document property, are on the hidden sheet only)
+    fields = [f for f in ident.SIGNED if f != "previous"]
+    assert {f: custom.get(f"nianbao_{f}") for f in fields} == {f: identity[f] for f in fields}

@@ -157,7 +157,10 @@ def test_untouched_template_reports_every_blank(tmp_path, fmt, template):
     path.write_bytes(template)
     findings = check(read(path))
     assert {(f.rule, f.severity) for f in findings} == {("C03", "error")}
-    assert len(findings) == len(fmt.cells)
+    # one finding per table: its count and first cells in the message, every cell in the finding
+    assert [f.keys for f in findings] == [list(t.cells) for t in fmt.tables.values()]
+    assert findings[1].message.startswith("表三有 175 格未填写：D5、E5、")
+    assert findings[1].cells == [c.where for c in fmt.tables["t3"].cells.values()]
 
 
 def _column(col):

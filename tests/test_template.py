@@ -95,10 +95,11 @@ def test_status_cells_are_live_formulas(template, fmt2021):
     wb = openpyxl.load_workbook(template[0])
     for table in fmt2021.tables.values():
         f = wb[table.sheet][table.status].value
-        assert f.startswith("=IF(") and "校验通过" in f and "校验未通过：" in f and "_校验" in f
-    # the cached result of a blank template already says how many cells are still to be filled
+        assert f.startswith("=IF(") and "校验通过" in f and "校验未通过：" in f and "待填写：" in f and "_校验" in f
+    # the cached result of a blank template already says how many cells are still to be filled — not errors
     data = openpyxl.load_workbook(template[0], data_only=True)
-    assert data["表三"]["A31"].value == "校验未通过：175 处错误"
+    assert data["表三"]["A31"].value == "待填写：还有 175 格未填"
+    assert data["校验结果"]["A2"].value == "待填写：还有 200 格未填"
 
 
 def test_identity_is_stamped_and_signed(template):

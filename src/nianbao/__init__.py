@@ -11,6 +11,7 @@ _API = {
     "Finding": "nianbao.filing",
     "check": "nianbao.checks",
     "read": "nianbao.xlsx_read",
+    "template": "nianbao.xlsx_template",
     "render": "nianbao.report",
     "import_report": "nianbao.importer",
 }

@@ -30,6 +30,7 @@ def check_cells(filing: Filing) -> list[Finding]:
     # a cell rule the reader already applied (a formula in an input cell) is not reported a second time
     done = {k for f in filing.findings if f.rule in ("C01", "C02", "C03") for k in f.keys}
     out = []
+    blanks: dict[str, list[str]] = {}  # table → its blank cells: one finding per table (a fresh return has 200)
     limit = fmt.count_limit
     for key, p in filing.parsed().items():
         if key in done:
@@ -47,7 +48,7 @@ def check_cells(filing: Filing) -> list[Finding]:
                 out.append(Finding(**{**base, "rule": "C03", "severity": "warning",
                                       "message": rules["C03"].text("import", where=where, actual=raw or "")}))
             else:
-                out.append(Finding(**{**base, "rule": "C03", "message": rules["C03"].text(where=where)}))
+                blanks.setdefault(cell.table, []).append(key)
             continue
         rid = "C02" if cell.type == "decimal" else "C01"
         if p.problem == "invalid":
@@ -70,6 +71,23 @@ def check_cells(filing: Filing) -> list[Finding]:
             elif v >= 10000:
                 out.append(Finding(**{**base, "rule": "C02", "severity": "warning", "actual": v,
                                       "message": rules["C02"].text("yuan", where=where, actual=fmt_num(v))}))
+    return _blanks(filing, blanks) + out
+
+
+def _blanks(filing: Filing, blanks: dict[str, list[str]], shown: int = 5) -> list[Finding]:
+    """C03 of a return: per table, how many cells are blank and the first of them; the finding names them all."""
+    rule = filing.fmt.rules["C03"]
+    out = []
+    for keys in blanks.values():
+        places = [filing.place(k) for k in keys]
+        refs = [p.rsplit("!", 1)[-1] for p in places]
+        first = "、".join(refs[:shown]) + ("、…" if len(refs) > shown else "")
+        if len(keys) == 1:
+            cell = filing.fmt.cells[keys[0]]
+            message = rule.text(where=f"{places[0]}（{cell.label}）")
+        else:
+            message = rule.text("grouped", sheet=places[0].rsplit("!", 1)[0], n=len(keys), first=first)
+        out.append(Finding("C03", "error", message, keys, places, actual=None))
     return out
 
 
@@ -199,6 +217,8 @@ def check(filing: Filing, previous: Filing | None = None, narrative: bool | None
     """All findings for one filing: what reading found, then cells, identities, year, advice, cross-year, and the
     narrative's rules — when it has a narrative (`narrative=True`: always, as for a report)."""
     findings = list(filing.findings)
+    if previous is None:
+        previous = getattr(filing, "previous", None)  # what the template carried of last year, signed
     damaged = damaged_sheets(filing)
     numbers = [f for f in check_cells(filing) + check_sums(filing, previous)
                if not damaged or not any(c.split("!")[0] in damaged for c in f.cells)]

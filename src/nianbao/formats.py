@@ -131,6 +131,7 @@ class Table:
     rows: tuple[Row, ...]
     texts: tuple[Text, ...]
     cells: dict[str, Cell] = field(default_factory=dict)
+    previous: str | None = None  # where last year's values stamped into a template sit: "below" | "right" the grid
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -239,6 +240,7 @@ class ReportFormat:
     cells: dict[str, Cell]  # every number, in table / row / column order
     workbook: dict  # the template's own sheet names, identity sheet, version, deadline
     import_only: bool = False  # a variant read from published reports, never written
+    paragraph: object = None  # the numbers paragraph's sentences (paragraph.Paragraph), or None
 
     def table_of(self, key: str) -> Table:
         return self.tables[self.cells[key].table]
@@ -319,16 +321,32 @@ def _raw_definition(layout: str) -> dict:
     for rid in data.get("drop", {}).get("rules", []):
         rules.pop(rid, None)
     merged["rules"] = list(rules.values())
+    merged["sentences"] = _merged_by_id(merged.get("sentences", []), data, "sentences")
     if "sections" in data:
         merged["sections"] = data["sections"]
     return merged
+
+
+def _merged_by_id(base: list, data: dict, name: str) -> list:
+    """The base's entries of `name` (e.g. sentences) replaced by id, taken `from` another layout, or dropped."""
+    out = {x["id"]: x for x in base}
+    for x in data.get(name, []):
+        if "from" in x:
+            x = next(y for y in _raw_definition(x["from"])[name] if y["id"] == x["id"])
+        out[x["id"]] = x
+    for xid in data.get("drop", {}).get(name, []):
+        out.pop(xid, None)
+    return list(out.values())
 
 
 def _build_table(t: dict) -> Table:
     columns = tuple(Column(c["key"], c["label"], c.get("type", "count"), c.get("unit")) for c in t["columns"])
     col_keys = [c.key for c in columns]
     rows = []
-    table = Table(t["id"], t["sheet"], t["caption"], t["grid"], t["status"], columns, (), ())
+    table = Table(t["id"], t["sheet"], t["caption"], t["grid"], t["status"], columns, (), (),
+                  previous=t.get("previous"))
+    if table.previous not in (None, "below", "right"):
+        raise FormatDefinitionError(f"{t['id']}: previous must be \"below\" or \"right\"")
     g = parse_range(t["grid"])
     for r in t["rows"]:
         cols = tuple(r.get("columns", col_keys))
@@ -479,7 +497,14 @@ def load_format(layout: str = "2021") -> ReportFormat:
         title=meta["title"], count_limit=int(meta.get("count_limit", 100_000_000)), sections=sections,
         tables=tables, rules=rules, cells=cells, workbook=dict(data["workbook"]),
         import_only=bool(meta.get("import_only", False)),
+        paragraph=_paragraph(data, cells, tables),
     )
+
+
+def _paragraph(data: dict, cells: dict, tables: dict):
+    from .paragraph import load_paragraph  # the numbers paragraph's sentences, validated like the rules
+
+    return load_paragraph(data, cells, tables)
 
 
 def format_for_year(year: int) -> ReportFormat:

@@ -16,13 +16,13 @@ from pathlib import Path
 from .errors import NianbaoError
 
 FIELDS = ("unit", "unit_code", "year", "layout", "template_version", "template_id", "generated_at", "office",
-          "signature")
+          "previous", "signature")
 SIGNED = FIELDS[:-1]
 MARKER = "nianbao-identity"
 LABELS = {  # shown beside the values on the hidden sheet, for a person who unhides it
     "unit": "单位名称", "unit_code": "单位代码", "year": "报告年度", "layout": "格式版本",
     "template_version": "模板版本", "template_id": "模板编号", "generated_at": "生成时间", "office": "签发机关标识",
-    "signature": "签名",
+    "previous": "随模板下发的上年数据", "signature": "签名",
 }
 KEY_ENV = "NIANBAO_KEY_FILE"
 
@@ -65,8 +65,12 @@ def office_id(key: bytes) -> str:
 
 
 def _payload(identity: dict) -> bytes:
-    return json.dumps({k: str(identity.get(k, "") or "") for k in SIGNED}, ensure_ascii=False,
-                      sort_keys=True).encode("utf-8")
+    # last year's values (nianbao.last_year) are signed with the rest; a template without them signs what a
+    # template signed before they existed, so those still verify
+    fields = {k: str(identity.get(k, "") or "") for k in SIGNED}
+    if not fields["previous"]:
+        del fields["previous"]
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def sign(identity: dict, key: bytes) -> dict:

@@ -18,6 +18,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from . import identity as ident
+from .last_year import check_stamped_cells, stamped_filing
 from .errors import NianbaoError, UnreadableFile
 from .filing import Filing, Finding
 from .formats import (DEFAULT_LAYOUT, ReportFormat, available_layouts, col_letters, load_format, normalize_label,
@@ -438,6 +439,11 @@ def read(path, limits: Limits = LIMITS) -> Filing:
     filing = Filing(fmt=fmt, identity=identity, raw=raw, where=where, narrative=narrative,
                     explanations=explanations, source=str(path), origin="return", findings=findings)
     filing.cues = cues
+    # last year's values the template carried (template --previous), and whether its stamped cells still show them
+    filing.previous = stamped_filing(identity) if identity.get("previous") else None
+    if filing.previous is not None:
+        findings += check_stamped_cells(fmt, filing.previous, lambda sheet, ref: book.values(
+            sheet, [ref])[0] if sheet in book.sheets else None)
     filing.container = book.kind
     filing.sha256 = book.sha256
     # the document properties that carry the save time (collect: the latest return wins)

@@ -2,8 +2,10 @@
 
 Built once per layout with placeholder identity texts, then stamped per unit by replacing the placeholders in the
 zip members (stamping is ~100× faster than building; a district's 100 templates take a fraction of a second).
-Every live check is compiled from the rules: conditional formatting on the cells of a failing equation, one 0/1
-flag per number cell and per equation on a very hidden sheet, a status cell per table sheet, ✓/✗ on 校验结果.
+Last year's values (template --previous) are stamped the same way: the base is built with a marker number in each
+of their cells, replaced per unit. Every live check is compiled from the rules (nianbao.live_checks): conditional
+formatting on the cells of a failing equation, 0/1 flags per number cell and per equation on a very hidden sheet,
+a status cell per table sheet and on 校验结果, ✓/✗ per check.
 """
 from __future__ import annotations
 
@@ -19,10 +21,15 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from . import identity as ident
-from .formats import ReportFormat, RuleInstance, Table, cell_ref, parse_cell, parse_range
+from . import last_year as ly
+from . import live_checks as lc
+from . import xlsx_checks as xc
+from .formats import ReportFormat, Table, cell_ref, parse_cell, parse_range
+from .paragraph_xlsx import write_paragraph
 
-STATUS_OK = "校验通过"
-STATUS_BAD = "校验未通过：{n} 处错误"
+# texts replaced per unit besides the identity's fields
+_EXTRA = ("next_year", "previous_note")
+_MARK = 987_654_000_000  # + i: the marker number of last year's i-th value in a base workbook
 
 
 def placeholder(name: str) -> str:
@@ -32,74 +39,73 @@ def placeholder(name: str) -> str:
 PLACEHOLDER_RE = re.compile("⦃([a-z_]+)⦄")
 
 
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
-# ---------------------------------------------------------------------------------------- formulas from rules
-def _side(terms, sheet: str | None) -> str:
-    """One side of an equation as an Excel expression; runs of cells in one column become a range."""
-    prefix = f"{quote_sheet(sheet)}!" if sheet else ""
-    plus, minus = [], []
-    for t in terms:
-        (plus if t.coef > 0 else minus).append(t.ref)
-    def joined(refs):
-        # merge consecutive cells of one column into A1:A9 ranges
-        parts, run = [], []
-        for ref in refs:
-            r, c = parse_cell(ref)
-            if run and parse_cell(run[-1]) == (r - 1, c):
-                run.append(ref)
-            else:
-                if run:
-                    parts.append(run)
-                run = [ref]
-        if run:
-            parts.append(run)
-        return ",".join(prefix + (p[0] if len(p) == 1 else f"{p[0]}:{p[-1]}") for p in parts)
-    expr = f"SUM({joined(plus)})" if plus else "0"
-    if minus:
-        expr += f"-SUM({joined(minus)})"
-    return expr
-
-
-class _Ref:
-    __slots__ = ("coef", "ref")
-
-    def __init__(self, coef, ref):
-        self.coef, self.ref = coef, ref
-
-
-def failing_condition(fmt: ReportFormat, inst: RuleInstance, qualified: bool) -> str:
-    """An Excel expression that is TRUE when the equation does not hold. Blank cells count as 0 here; the
-    cell flags report blanks separately, as the Python checker does."""
-    sheet = fmt.cells[inst.keys[0]].sheet if qualified else None
-    lhs = [_Ref(t.coef, fmt.cells[t.key].ref) for t in inst.lhs]
-    rhs = [_Ref(t.coef, fmt.cells[t.key].ref) for t in inst.rhs]
-    return f"ROUND({_side(lhs, sheet)}-({_side(rhs, sheet)}),6)<>0"
-
-
-def cell_flag_formula(fmt: ReportFormat, cell_type: str, ref: str) -> str:
-    """1 when a number cell is blank, not a number, or out of its type's range (C01/C02/C03), else 0."""
-    if cell_type == "decimal":
-        bad = f"{ref}<0"
-    elif cell_type == "signed":
-        bad = f"OR({ref}<>INT({ref}),ABS({ref})>{fmt.count_limit})"
-    else:
-        bad = f"OR({ref}<0,{ref}<>INT({ref}),{ref}>{fmt.count_limit})"
-    # nested IFs: no argument is evaluated on text, so no #VALUE! in any engine
-    return f"IF(ISBLANK({ref}),1,IF(ISNUMBER({ref}),IF({bad},1,0),1))"
+def _placeholders() -> dict:
+    return {f: placeholder(f) for f in ident.FIELDS + _EXTRA}
 
 
 # ---------------------------------------------------------------------------------------- the workbook
-@functools.lru_cache(maxsize=8)
-def _base_members(layout: str, password: str | None) -> tuple[tuple[str, bytes], ...]:
+@functools.lru_cache(maxsize=16)
+def _base_members(layout: str, password: str | None, stamped: tuple[str, ...] | None
+                  ) -> tuple[tuple[str, bytes], ...]:
+    """The template of a layout with placeholders; with last year (`stamped`: the keys whose cells are stamped on
+    the table sheets), a marker number in each of last year's cells."""
     from .formats import load_format
 
-    data = _build(load_format(layout), {f: placeholder(f) for f in ident.FIELDS} | {"next_year": placeholder("next_year")},
-                  None, None, password)
+    fmt = load_format(layout)
+    prev = None
+    if stamped is not None:
+        prev = _Previous({k: _MARK + i for i, k in enumerate(fmt.cells)},
+                         tuple(s for s in ly.stamps(fmt) if s.key in stamped))
+    data = _build(fmt, _placeholders(), None, None, password, previous=prev)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return tuple((i.filename, z.read(i)) for i in z.infolist())
+
+
+class _Previous:
+    """Last year as the builder writes it: values by key (real ones, or the base's markers) and the stamps."""
+
+    def __init__(self, values: dict, stamped: tuple):
+        self.values, self.stamped = values, stamped
+
+
+_MARKED = re.compile(rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?><v>)(' + str(_MARK // 10**6).encode() +
+                     rb'[0-9]{6})(</v></c>)')
+
+
+@functools.lru_cache(maxsize=16)
+def _marked_parts(layout: str, password: str | None, stamped: tuple[str, ...]) -> dict[str, tuple]:
+    """The base's sheets that hold last year's marker numbers, cut once around each marked cell: stamping a unit
+    then joins the pieces with its values (a regular expression over every sheet per unit costs a fifth more)."""
+    out = {}
+    for name, data in _base_members(layout, password, stamped):
+        if not name.startswith("xl/worksheets/") or str(_MARK // 10**6).encode() not in data:
+            continue
+        assert b"\xe2\xa6\x83" not in data, name  # no placeholder in these sheets: the pieces stay valid
+        pieces, pos = [], 0
+        for m in _MARKED.finditer(data):
+            pieces += (data[pos:m.start()], (m.group(1), int(m.group(2)) - _MARK, m.group(3)))
+            pos = m.end()
+        out[name] = (*pieces, data[pos:])
+    return out
+
+
+def _marked_values(fmt: ReportFormat, parts: dict, values: dict):
+    """rewrite(name, data) putting last year's values where the base has their marker numbers (a value last
+    year did not have leaves its cell empty)."""
+    keys = tuple(fmt.cells)
+
+    def rewrite(name: str, data: bytes) -> bytes:
+        pieces = parts.get(name)
+        if pieces is None:
+            return data
+        out = []
+        for p in pieces:
+            if p.__class__ is bytes:
+                out.append(p)
+            elif values.get(keys[p[1]]) is not None:
+                out += (p[0], repr(values[keys[p[1]]]).encode(), p[2])
+        return b"".join(out)
+    return rewrite
 
 
 def complete_identity(fmt: ReportFormat, identity: dict) -> dict:
@@ -112,12 +118,13 @@ def complete_identity(fmt: ReportFormat, identity: dict) -> dict:
     return out
 
 
-def _stamp_members(members, identity: dict, rewrite=None) -> bytes:
+def _stamp_members(members, identity: dict, rewrite=None, extra: dict | None = None) -> bytes:
     values = dict(identity)
     try:
         values["next_year"] = str(int(identity["year"]) + 1)
     except (KeyError, ValueError):
         values["next_year"] = ""
+    values.update(extra or {})
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
         for name, data in members:
@@ -129,8 +136,6 @@ def _stamp_members(members, identity: dict, rewrite=None) -> bytes:
                 data = rewrite(name, data)
             z.writestr(name, data, compresslevel=1 if len(data) > 1 << 20 else None)  # a big sheet: speed first
     return out.getvalue()
-
-
 _CELL_IN_ROW = re.compile(r'<c r="([A-Z]+)[0-9]+"((?: s="[0-9]+")?)')
 _NUMBERS = {int, float}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -178,21 +183,48 @@ def _stamped_cell(cell: tuple[str, str], r: int, v) -> str:
 
 def build_workbook(fmt: ReportFormat, identity: dict, values: dict | None = None, narrative: dict | None = None,
                    password: str | None = None, key: bytes | None = None, explanations: dict | None = None,
-                   extend=None, rewrite=None) -> bytes:
+                   extend=None, rewrite=None, previous=None) -> bytes:
     """A template (values None) or a filled workbook, stamped with the identity; signed when a key is given.
-    `extend(workbook)` may add sheets (xlsxwriter) before the workbook is closed, e.g. the district summary's;
-    `rewrite(member name, bytes)` may then change a part (stamp_rows)."""
-    full = complete_identity(fmt, identity)
+    `previous` (a Filing of the unit's last year) stamps the values the cross-year rules need and checks them
+    live; without it the template says it has none. `extend(workbook)` may add sheets (xlsxwriter) before the
+    workbook is closed, e.g. the district summary's; `rewrite(member name, bytes)` may then change a part."""
+    last = ly.for_template(fmt, previous) if previous is not None else None
+    full = complete_identity(fmt, dict(identity, previous=last.text if last and last.stamped else ""))
     if key is not None:
         full = ident.sign(full, key)
+    extra = {"previous_note": ly.instructions(fmt, last, previous)}
+    stamped = tuple(s.key for s in last.stamped) if last and last.stamped else None
     if values is None and narrative is None and explanations is None and extend is None:
-        members = _base_members(fmt.layout, password)
+        members = _base_members(fmt.layout, password, stamped)
+        if stamped is not None:
+            rewrite = _chain(_marked_values(fmt, _marked_parts(fmt.layout, password, stamped), last.values), rewrite)
     else:
-        data = _build(fmt, {f: placeholder(f) for f in ident.FIELDS} | {"next_year": placeholder("next_year")},
-                      values, narrative, password, explanations, extend)
+        prev = _Previous(last.values, last.stamped) if stamped is not None else None
+        data = _build(fmt, _placeholders(), values, narrative, password, explanations, extend, prev)
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             members = tuple((i.filename, z.read(i)) for i in z.infolist())
-    return _stamp_members(members, full, rewrite)
+    return _stamp_members(members, full, rewrite, extra)
+
+
+def template(unit: str, year: int, unit_code: str = "", previous=None, key: bytes | None = None,
+             layout: str | None = None, password: str | None = None) -> bytes:
+    """One unit's template, as `nianbao template --unit` writes it (the desk's call). `previous` is last year: a
+    Filing, or a path to what template --previous takes (returns, a summary, published reports, a folder of them),
+    matched to the unit by code, then name."""
+    from .formats import format_for_year, load_format
+
+    fmt = load_format(layout) if layout else format_for_year(int(year))
+    if previous is not None and not hasattr(previous, "values"):
+        found = previous if isinstance(previous, ly.LastYears) else ly.LastYears.load(previous)
+        previous = found.match(unit_code, unit, single=True)
+    return build_workbook(fmt, {"unit": unit, "unit_code": unit_code, "year": year}, password=password, key=key,
+                          previous=previous)
+
+
+def _chain(first, then):
+    if then is None:
+        return first
+    return lambda name, data: then(name, first(name, data))
 
 
 def _formats(wb):
@@ -208,13 +240,26 @@ def _formats(wb):
         "status": f(bold=True, font_size=12, align="left"),
         "text": f(align="left", valign="top"),
         "note": f(align="left", font_color="#595959"),
+        "hint": f(align="left", font_color="#9C0006"),
         "heading": f(bold=True, font_size=12, align="left", text_wrap=False),
         "narrative": f(align="left", valign="top", border=1, bg_color="#FFF2CC", locked=False),
         "explain": f(align="left", valign="top", border=1, bg_color="#FFF2CC", locked=False),
         "cell": f(border=1, align="left"),
+        "previous_label": f(border=1, align="left", font_color="#595959", bg_color="#EDEDED"),
         "bad": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+        "todo": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
         "good": wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"}),
     }
+
+
+def _previous_format(wb, fmt: ReportFormat, cell_type: str):
+    """上年：3 — the number stays a number (the live checks add it); the words are its number format."""
+    before, _, after = fmt.workbook["previous_number"].partition("{value}")
+    quoted = lambda s: '"' + s.replace('"', "") + '"' if s else ""  # noqa: E731
+    number = "0.0000" if cell_type == "decimal" else "0"
+    return wb.add_format({"font_name": "宋体", "font_size": 10, "valign": "vcenter", "align": "center", "border": 1,
+                          "bg_color": "#EDEDED", "font_color": "#595959", "locked": True,
+                          "num_format": quoted(before) + number + quoted(after)})
 
 
 def _protect(ws, password):
@@ -222,18 +267,13 @@ def _protect(ws, password):
                                 "format_columns": True, "format_rows": True})
 
 
-def _instances_by_table(fmt: ReportFormat) -> dict[str, list[RuleInstance]]:
-    out = {t: [] for t in fmt.tables}
-    for inst in fmt.sum_instances(previous=False):
-        out[fmt.cells[inst.keys[0]].table].append(inst)
-    return out
-
-
-def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status_formula):
+def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status, stamped=(), hint=None):
+    """One table sheet: labels, input cells with validation, last year's stamped cells, the status and, with last
+    year, a live line naming each cross-year check that fails."""
     g = parse_range(table.grid)
     ncols = g[3] + 1
     # column widths: wide enough for the longest unmerged label in the column
-    widths = {c: 9.0 for c in range(ncols)}
+    widths = {c: 9.0 for c in range(ncols + 1)}
     for at, text, _ in table.labels():
         r1, c1, r2, c2 = parse_range(at)
         if c1 == c2:
@@ -272,8 +312,29 @@ def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status_for
             ws.write_number(r, c, v, style)
         else:
             ws.write_string(r, c, str(v), style)
-    # one validation and one "not a valid number" highlight per rectangle of same-typed input cells:
-    # a per-cell rule would make the sheet ten times larger (and slower for every reader)
+    _validate(ws, fmt, table, fm)
+    _write_stamps(wb, ws, fmt, table, fm, stamped)
+    # the status cell, across the grid's width
+    sr, sc = parse_cell(table.status)
+    ws.merge_range(sr, sc, sr, g[3], "", fm["status"])
+    ws.write_formula(sr, sc, status[0], fm["status"], status[1])
+    xc.status_formats(ws, sr, sc, fm, fmt)
+    ws.write_string(sr + 1, sc, "黄色单元格为填报单元格；单元格或整组数据变红表示校验不通过，详见“校验结果”工作表。", fm["note"])
+    if hint is not None:
+        ws.merge_range(sr + 2, sc, sr + 2, g[3], "", fm["hint"])
+        ws.write_formula(sr + 2, sc, hint[0], fm["hint"], hint[1])
+        ws.set_row(sr + 2, 42)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 1)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.print_area(0, 0, sr + (2 if hint is not None else 0), g[3] + (1 if table.previous == "right" else 0))
+
+
+def _validate(ws, fmt: ReportFormat, table: Table, fm):
+    """One validation and one "not a valid number" highlight per rectangle of same-typed input cells: a per-cell
+    rule would make the sheet ten times larger (and slower for every reader)."""
     for cell_type, (r1, c1, r2, c2) in _rectangles(table):
         rule = fmt.rules["C02" if cell_type == "decimal" else "C01"]
         ws.data_validation(r1, c1, r2, c2, {
@@ -291,25 +352,34 @@ def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status_for
         top = cell_ref(r1, c1)
         ws.conditional_format(r1, c1, r2, c2, {
             "type": "formula", "format": fm["bad"],
-            "criteria": "=AND(NOT(ISBLANK({0})),{1}=1)".format(top, cell_flag_formula(fmt, cell_type, top)),
+            "criteria": "=" + lc.cell_flag_formulas(fmt, cell_type, top)[0] + "=1",
         })
-    # the status cell, across the grid's width
-    sr, sc = parse_cell(table.status)
-    ws.merge_range(sr, sc, sr, g[3], "", fm["status"])
-    ws.write_formula(sr, sc, status_formula[0], fm["status"], status_formula[1])
-    ws.conditional_format(sr, sc, sr, sc, {"type": "cell", "criteria": "==", "value": f'"{STATUS_OK}"',
-                                           "format": fm["good"]})
-    ws.conditional_format(sr, sc, sr, sc, {"type": "cell", "criteria": "!=", "value": f'"{STATUS_OK}"',
-                                           "format": fm["bad"]})
-    ws.write_string(sr + 1, sc, "黄色单元格为填报单元格；单元格或整组数据变红表示校验不通过，详见“校验结果”工作表。", fm["note"])
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 1)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.print_area(0, 0, sr, g[3])
 
 
+def _write_stamps(wb, ws, fmt: ReportFormat, table: Table, fm, stamped):
+    """Last year's values beside the cells they check: numbers shown as 上年：3, locked; under the grid a label
+    names last year's row."""
+    mine = [(s, v) for s, v in stamped if s.sheet == table.sheet]
+    if not mine:
+        return
+    g = parse_range(table.grid)
+    styles = {}
+    for s, v in mine:
+        r, c = parse_cell(s.ref)
+        cell_type = fmt.cells[s.key].type
+        if cell_type not in styles:
+            styles[cell_type] = _previous_format(wb, fmt, cell_type)
+        ws.write_number(r, c, v, styles[cell_type])
+    if table.previous == "below":
+        r = g[2] + 1
+        first = min(parse_cell(s.ref)[1] for s, _ in mine)
+        label = fmt.workbook["previous_label"].format(label=table.row(fmt.cells[mine[0][0].key].row).label)
+        if first > g[1]:
+            ws.merge_range(r, g[1], r, first - 1, label, fm["previous_label"]) if first - 1 > g[1] else \
+                ws.write_string(r, g[1], label, fm["previous_label"])
+            ws.set_row(r, 30)
+    else:
+        ws.set_column(g[3] + 1, g[3] + 1, 16)
 def _rectangles(table: Table):
     """(type, (r1, c1, r2, c2)) rectangles covering the table's input cells: runs along a row, stacked when equal."""
     runs = []
@@ -330,28 +400,8 @@ def _rectangles(table: Table):
     return [(t, tuple(b)) for t, b in rects]
 
 
-def python_flags(fmt: ReportFormat, values: dict | None) -> tuple[dict, dict]:
-    """The cached results of the flag formulas, so a viewer that does not recalculate still shows the truth."""
-    from .filing import parse_number
-
-    cell_flags = {}
-    nums = {}
-    for key, cell in fmt.cells.items():
-        raw = None if values is None else values.get(key)
-        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        p = parse_number(raw, cell.type) if ok else None
-        bad = not ok or p.problem is not None or (cell.type != "decimal" and abs(p.value) > fmt.count_limit)
-        cell_flags[key] = 1 if bad else 0
-        nums[key] = raw if ok else 0
-    inst_flags = {}
-    for inst in fmt.sum_instances(previous=False):
-        lhs = sum(t.coef * nums[t.key] for t in inst.lhs)
-        rhs = sum(t.coef * nums[t.key] for t in inst.rhs)
-        inst_flags[id(inst)] = 0 if round(lhs - rhs, 6) == 0 else 1
-    return cell_flags, inst_flags
-
-
-def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanations=None, extend=None) -> bytes:
+def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanations=None, extend=None,
+           previous: _Previous | None = None) -> bytes:
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     wbk = fmt.workbook
@@ -360,7 +410,8 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
     wb.set_properties({"title": title, "subject": "政府信息公开工作年度报告填报表", "author": "nianbao",
                        "company": idt["unit"], "comments": f"nianbao template {idt['template_id']}"})
     for f in ident.SIGNED:
-        wb.set_custom_property(f"nianbao_{f}", idt[f])
+        if f != "previous":  # last year's values are too long for a document property: the hidden sheet holds them
+            wb.set_custom_property(f"nianbao_{f}", idt[f])
     wb.set_custom_property("nianbao_signature", idt["signature"])
 
     ws_info = wb.add_worksheet(wbk["instructions"])
@@ -370,127 +421,88 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
     ws_id = wb.add_worksheet(wbk["identity"])
     ws_flag = wb.add_worksheet(wbk["flags"])
 
-    # ---- flags: one row per number cell, then per equation, grouped by table
-    cached_cells, cached_insts = python_flags(fmt, values)
-    by_table = _instances_by_table(fmt)
-    flag_q = quote_sheet(wbk["flags"])
-    # Rows follow the format definition (each table's number cells, then its equations); each row names only its
-    # rule. The cell's key and place are not written: hundreds of strings that every reading of every return
-    # would parse again in the shared strings, on a sheet nobody sees.
-    ws_flag.write_row(0, 0, ["rule", "", "flag"])
-    row = 1
-    table_flag_ranges, inst_rows, cell_flag_rows = {}, {}, {}
-    for t in fmt.tables.values():
-        first = row
-        q = quote_sheet(t.sheet)
-        for key, cell in t.cells.items():
-            ws_flag.write_string(row, 0, "C01-C03")
-            ws_flag.write_formula(row, 2, "=" + cell_flag_formula(fmt, cell.type, f"{q}!{cell.ref}"), None,
-                                  cached_cells[key])
-            row += 1
-        cell_flag_rows[t.id] = (first, row - 1)
-        for inst in by_table[t.id]:
-            ws_flag.write_string(row, 0, inst.rule.id)
-            ws_flag.write_formula(row, 2, f"=IF({failing_condition(fmt, inst, True)},1,0)", None,
-                                  cached_insts[id(inst)])
-            inst_rows[id(inst)] = row
-            row += 1
-        table_flag_ranges[t.id] = (first, row - 1)
-    ws_flag.very_hidden()
+    stamped = previous.stamped if previous else ()
+    stamped_refs = {s.key: (s.sheet, s.ref) for s in stamped}
+    flags = xc.Flags(fmt, values, previous, xc.instances_by_table(fmt, stamped))
+    xc.write_flags(ws_flag, fmt, flags, stamped_refs)
     _protect(ws_flag, password)
 
     # ---- table sheets
     for t in fmt.tables.values():
         ws = tables[t.id]
-        a, b = table_flag_ranges[t.id]
-        n = f"SUM({flag_q}!C{a + 1}:C{b + 1})"
-        cached = sum(cached_cells[k] for k in t.cells) + sum(cached_insts[id(i)] for i in by_table[t.id])
-        formula = f'=IF({n}=0,"{STATUS_OK}","{STATUS_BAD.format(n=chr(34) + "&" + n + "&" + chr(34))}")'
-        _write_table(wb, ws, fmt, t, fm, values, (formula, STATUS_OK if cached == 0 else STATUS_BAD.format(n=cached)))
-        for inst in by_table[t.id]:
-            refs = " ".join(fmt.cells[k].ref for k in dict.fromkeys(inst.keys))
-            first = refs.split()[0]
-            ws.conditional_format(first, {"type": "formula", "criteria": "=" + failing_condition(fmt, inst, False),
-                                          "format": fm["bad"], "multi_range": refs})
+        a, b = flags.table_rows[t.id]
+        n = f"SUM({flags.sheet}!C{a + 1}:C{b + 1})"
+        blanks = f"SUM({flags.sheet}!D{a + 1}:D{b + 1})"
+        status = (lc.status_formula(fmt, n, blanks), lc.status_text(fmt, *flags.errors(t.id)))
+        hint = xc.cross_year_hint(fmt, flags, flags.by_table[t.id], stamped_refs, values, previous) if stamped else None
+        _write_table(wb, ws, fmt, t, fm, values, status, [(s, previous.values[s.key]) for s in stamped], hint)
+        for inst in flags.by_table[t.id]:
+            refs = [fmt.cells[k].ref for k in dict.fromkeys(inst.keys)]
+            ws.conditional_format(refs[0], {
+                "type": "formula", "format": fm["bad"], "multi_range": " ".join(refs),
+                "criteria": f"=AND({lc.complete_here(fmt, inst)},{lc.failing_condition(fmt, inst, False, stamped_refs)})"})
         _protect(ws, password)
 
-    # ---- 正文
-    ws_text.set_column(0, 7, 12)
-    ws_text.merge_range(0, 0, 0, 7, f"{title}（正文）", fm["title"])
-    ws_text.merge_range(1, 0, 1, 7, "二、三、四部分由表二、表三、表四生成，无需在此填写。请在黄色区域填写一、五、六部分，"
-                                    "分段处按 Alt+Enter 换行。", fm["note"])
+    _write_narrative(ws_text, fmt, fm, title, narrative)
+    # ---- numbers paragraph (paragraph_xlsx.py): the live drafted paragraph and its hidden helper cells; last
+    # year's values, when stamped, at ly.value_refs(fmt)
+    write_paragraph(wb, ws_text, fmt, values, ly.value_refs(fmt) if previous else None,
+                    previous.values if previous else None)
+    _protect(ws_text, password)
+    xc.write_results(ws_res, fmt, fm, title, flags, stamped_refs, explanations or {})
+    _protect(ws_res, password)
+    _write_identity(ws_id, fmt, idt, previous)
+    _protect(ws_id, password)
+    _write_instructions(ws_info, fmt, fm, title, idt)
+    _protect(ws_info, password)
+    ws_info.activate()
+    if extend is not None:
+        extend(wb)
+    wb.close()
+    data = out.getvalue()
+    return _protect_structure(data, password)
+
+
+def _write_narrative(ws, fmt: ReportFormat, fm, title: str, narrative):
+    ws.set_column(0, 7, 12)
+    ws.merge_range(0, 0, 0, 7, f"{title}（正文）", fm["title"])
+    ws.merge_range(1, 0, 1, 7, "二、三、四部分由表二、表三、表四生成，无需在此填写。请在黄色区域填写一、五、六部分，"
+                               "分段处按 Alt+Enter 换行。", fm["note"])
     for s in fmt.narrative_sections:
         hr, hc = parse_cell(s.heading_at)
-        ws_text.write_string(hr, hc, s.heading, fm["heading"])
+        ws.write_string(hr, hc, s.heading, fm["heading"])
         r1, c1, r2, c2 = parse_range(s.input_at)
-        ws_text.merge_range(r1, c1, r2, c2, "", fm["narrative"])
+        ws.merge_range(r1, c1, r2, c2, "", fm["narrative"])
         text = (narrative or {}).get(s.id)
         if text:
-            ws_text.write_string(r1, c1, text, fm["narrative"])
-    ws_text.fit_to_pages(1, 0)
-    ws_text.set_paper(9)
-    _protect(ws_text, password)
+            ws.write_string(r1, c1, text, fm["narrative"])
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)
 
-    # ---- 校验结果: every check, live, with its cells; a 说明 column for warnings the unit wants to explain
-    ws_res.set_column(0, 0, 9)
-    ws_res.set_column(1, 1, 16)
-    ws_res.set_column(2, 2, 30)
-    ws_res.set_column(3, 3, 34)
-    ws_res.set_column(4, 4, 10)
-    ws_res.set_column(5, 5, 44)
-    ws_res.merge_range(0, 0, 0, 5, f"{title} — 校验结果", fm["title"])
-    ws_res.write_row(1, 0, ["规则", "名称", "范围", "涉及单元格", "结果", "说明（对警告或特殊情况的解释）"], fm["header"])
-    r = 2
-    expl = explanations or {}
-    for t in fmt.tables.values():
-        a, b = cell_flag_rows[t.id]
-        rng = f"{flag_q}!C{a + 1}:C{b + 1}"
-        cell_rules = "/".join(x.id for x in fmt.rules.values() if x.kind == "cell")
-        first, last = (next(iter(t.cells.values())).ref, list(t.cells.values())[-1].ref)
-        ws_res.write_row(r, 0, [cell_rules, "数值填写", f"{t.sheet}全部 {len(t.cells)} 个数字单元格",
-                                f"{t.sheet}!{first}:{last}"], fm["cell"])
-        bad_n = sum(cached_cells[k] for k in t.cells)
-        ws_res.write_formula(r, 4, f'=IF(SUM({rng})=0,"✓","✗ "&SUM({rng})&" 处")', fm["cell"],
-                             "✓" if bad_n == 0 else f"✗ {bad_n} 处")
-        ws_res.write_blank(r, 5, None, fm["explain"])
-        r += 1
-        for inst in by_table[t.id]:
-            cells = ",".join(fmt.cells[k].ref for k in dict.fromkeys(inst.keys))
-            ws_res.write_row(r, 0, [inst.rule.id, inst.rule.name, inst.label, f"{t.sheet}!{cells}"], fm["cell"])
-            ws_res.write_formula(r, 4, f'=IF({flag_q}!C{inst_rows[id(inst)] + 1}=0,"✓","✗")', fm["cell"],
-                                 "✓" if cached_insts[id(inst)] == 0 else "✗")
-            ws_res.write_blank(r, 5, None, fm["explain"])
-            r += 1
-    # warnings are judged by the reviewing office (some need last year's data); the unit may explain them here
-    for rule in fmt.rules.values():
-        if rule.severity == "warning" or rule.severity_when:
-            ws_res.write_row(r, 0, [rule.id, rule.name, "由审核方校验", ""], fm["cell"])
-            ws_res.write_string(r, 4, "—", fm["cell"])
-            if expl.get(rule.id):
-                ws_res.write_string(r, 5, expl[rule.id], fm["explain"])
-            else:
-                ws_res.write_blank(r, 5, None, fm["explain"])
-            r += 1
-    ws_res.conditional_format(2, 4, r - 1, 4, {"type": "text", "criteria": "begins with", "value": "✗",
-                                               "format": fm["bad"]})
-    ws_res.freeze_panes(2, 0)
-    ws_res.set_landscape()
-    ws_res.fit_to_pages(1, 0)
-    _protect(ws_res, password)
 
-    # ---- identity (very hidden), cell values: what survives every engine's save
-    ws_id.write_string(0, 0, ident.MARKER)
+def _write_identity(ws, fmt: ReportFormat, idt: dict, previous: _Previous | None):
+    """Very hidden; cell values are what survives every engine's save. With last year, its values follow as
+    numbers, one row per key (ly.value_rows), for the formulas that compare with last year."""
+    ws.write_string(0, 0, ident.MARKER)
     for i, f in enumerate(ident.FIELDS, start=1):
-        ws_id.write_string(i, 0, f)
-        ws_id.write_string(i, 1, idt[f])
-        ws_id.write_string(i, 2, ident.LABELS[f])
-    ws_id.very_hidden()
-    _protect(ws_id, password)
+        ws.write_string(i, 0, f)
+        ws.write_string(i, 1, idt[f])
+        ws.write_string(i, 2, ident.LABELS[f])
+    if previous is not None:
+        rows = ly.value_rows(fmt)
+        ws.write_string(min(rows.values()) - 1, 0, ident.LABELS["previous"])
+        for key, row in rows.items():
+            ws.write_string(row, 0, key)
+            if previous.values.get(key) is not None:
+                ws.write_number(row, 1, previous.values[key])
+    ws.very_hidden()
 
-    # ---- 填报说明
-    ws_info.set_column(0, 0, 16)
-    ws_info.set_column(1, 1, 90)
-    ws_info.merge_range(0, 0, 0, 1, f"{title} 填报表", fm["title"])
+
+def _write_instructions(ws, fmt: ReportFormat, fm, title: str, idt: dict):
+    wbk = fmt.workbook
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90)
+    ws.merge_range(0, 0, 0, 1, f"{title} 填报表", fm["title"])
     lines = [
         ("填报单位", idt["unit"]), ("单位代码", idt["unit_code"]), ("报告年度", idt["year"]),
         ("格式版本", f"{fmt.layout} 版（{fmt.basis}）"), ("模板编号", idt["template_id"]),
@@ -501,30 +513,24 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
                      "其他单元格已锁定，请勿解除保护、插入或删除行列、修改表名。"),
         ("合计", "各“总计”单元格由本单位填写（不自动计算），以便与本单位台账逐项核对；校验公式会立即核对合计是否正确。"),
         ("统计期", f"{idt['year']}年1月1日至{idt['year']}年12月31日。"),
+        ("上年数据", idt["previous_note"]),
     ]
     for i, (k, v) in enumerate(lines, start=2):
-        ws_info.write_string(i, 0, k, fm["header"])
-        ws_info.write_string(i, 1, str(v), fm["cell"])
+        ws.write_string(i, 0, k, fm["header"])
+        ws.write_string(i, 1, str(v), fm["cell"])
     r = len(lines) + 3
-    ws_info.merge_range(r, 0, r, 1, "校验规则（填写时即时校验；红色表示不通过）", fm["heading"])
+    ws.merge_range(r, 0, r, 1, "校验规则（填写时即时校验；红色表示不通过，黄色表示尚未填完）", fm["heading"])
     r += 1
     for rule in fmt.rules.values():
         if rule.plain:
-            ws_info.write_string(r, 0, f"{rule.id} {rule.name}", fm["cell"])
-            ws_info.write_string(r, 1, rule.plain, fm["cell"])
+            ws.write_string(r, 0, f"{rule.id} {rule.name}", fm["cell"])
+            ws.write_string(r, 1, rule.plain, fm["cell"])
             r += 1
     r += 1
-    ws_info.merge_range(r, 0, r, 1, "各表底部的校验状态显示“校验通过”后即可返回；如有特殊情况，请在“校验结果”工作表的“说明”列写明。",
-                        fm["note"])
-    ws_info.fit_to_pages(1, 0)
-    ws_info.set_paper(9)
-    _protect(ws_info, password)
-    ws_info.activate()
-    if extend is not None:
-        extend(wb)
-    wb.close()
-    data = out.getvalue()
-    return _protect_structure(data, password)
+    ws.merge_range(r, 0, r, 1, "各表底部的校验状态显示“校验通过”后即可返回；如有特殊情况，请在“校验结果”工作表的“说明”列写明。",
+                   fm["note"])
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)
 
 
 def _protect_structure(data: bytes, password: str | None) -> bytes:

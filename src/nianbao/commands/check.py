@@ -44,8 +44,10 @@ def print_result(r: dict, out=None):
         click.secho(f"✓ {name}：{who}，校验通过", fg="green", file=out)
     for f in errors + warnings + notes:
         tag = {"error": "错误", "warning": "警告"}.get(f["severity"], "说明")
-        cells = "、".join(f.get("cells") or [])
-        echo(f"    [{tag} {f['rule']}] {f['message']}" + (f"（{cells}）" if cells and cells not in f["message"] else ""))
+        cells = f.get("cells") or []
+        # a message that names its cells (C01, the blanks of a table by their first cells) is printed alone
+        named = cells and ("、".join(cells) in f["message"] or cells[0].rsplit("!", 1)[-1] in f["message"])
+        echo(f"    [{tag} {f['rule']}] {f['message']}" + (f"（{'、'.join(cells)}）" if cells and not named else ""))
 
 
 @click.command("check", help="校验返回的填报表。PATH 可以是文件或文件夹（递归查找其中的工作簿）。")

@@ -35,10 +35,12 @@ def _echo_findings(findings):
 @click.option("--format", "formats", default="docx,html,md", show_default=True, help="输出格式，以逗号分隔")
 @click.option("--reference-docx", type=click.Path(path_type=Path), help="使用本单位 Word 文档的样式（同 pandoc）")
 @click.option("--draft", is_flag=True, help="有错误时仍生成报告，每页标注“草稿（未通过校验）”")
+@click.option("--draft-numbers", is_flag=True,
+              help="由表格数字生成数字段落，放在“一、总体情况”依申请公开部分的末尾（正文中写“【数字段落】”处总会替换为数字段落）")
 @click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="输出文件夹")
-def command(workbook, narrative, formats, reference_docx, draft, outdir):
-    from ..report import ReportRefused, review, texts, write_reports
+def command(workbook, narrative, formats, reference_docx, draft, draft_numbers, outdir):
+    from ..report import ReportRefused, review, texts, with_numbers, write_reports
     from ..xlsx_read import read
 
     chosen = _formats(formats)
@@ -53,6 +55,8 @@ def command(workbook, narrative, formats, reference_docx, draft, outdir):
         from ..report.narrative import read_narrative
 
         sections, title = read_narrative(narrative, filing.fmt)
+    # the drafted numbers paragraph is placed first, so that S08 reviews what will be published
+    sections = with_numbers(filing, filing.narrative if sections is None else sections, draft_numbers)
     findings = review(filing, sections, title)
     errors = [f for f in findings if f.severity == "error"]
     try:

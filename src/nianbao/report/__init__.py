@@ -19,6 +19,7 @@ else:  # pragma: no cover
 
 from ..errors import NianbaoError
 from . import layout
+from .numbers import with_numbers
 
 FORMATS = {"docx": ".docx", "html": ".html", "md": ".md"}
 
@@ -78,7 +79,7 @@ def build(filing, narrative: dict | None = None, draft: bool = False, annex: Ann
     unit, year = filing.unit, filing.year
     if not unit or not year:
         raise NianbaoError("填报表缺少单位名称或报告年度，无法生成报告")
-    narrative = filing.narrative if narrative is None else narrative
+    narrative = with_numbers(filing, filing.narrative if narrative is None else narrative)
     t = texts()
     title = fmt.report_title(unit, year)
     title_lines = [title]
@@ -143,11 +144,14 @@ def review(filing, narrative: dict | None = None, title: str | None = None) -> l
 
 def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = False,
                   reference_docx: str | Path | None = None, narrative: dict | None = None,
-                  title: str | None = None, findings: list | None = None, annex: Annex | None = None) -> list[Path]:
+                  title: str | None = None, findings: list | None = None, annex: Annex | None = None,
+                  draft_numbers: bool = False) -> list[Path]:
     """Check, then write `<单位名称><年度>年政府信息公开工作年度报告.<ext>` in each format into outdir.
 
     A filing with errors is refused (ReportRefused, exit code 1) unless `draft`, which marks every page.
-    `findings` may be passed when the caller has already reviewed the filing."""
+    `findings` may be passed when the caller has already reviewed the filing (with the numbers paragraph placed).
+    The drafted numbers paragraph replaces the narrative's marker 【数字段落】, and with `draft_numbers` is added
+    to 一、总体情况's 依申请公开 part when there is no marker (report/numbers.py)."""
     from ..atomic import write_bytes, write_text
 
     unknown = [f for f in formats if f not in FORMATS]
@@ -157,6 +161,7 @@ def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = 
         raise NianbaoError("填报表缺少单位名称或报告年度，无法生成报告")
     if reference_docx is not None and not Path(reference_docx).is_file():
         raise NianbaoError(f"找不到样式参考文件 {reference_docx}")
+    narrative = with_numbers(filing, filing.narrative if narrative is None else narrative, draft_numbers)
     if findings is None:
         findings = review(filing, narrative, title)
     errors = [f for f in findings if f.severity == "error"]
@@ -181,4 +186,5 @@ def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = 
     return out
 
 
-__all__ = ["Annex", "render", "write_reports", "build", "review", "report_filename", "ReportRefused", "ReportDoc"]
+__all__ = ["Annex", "render", "write_reports", "build", "review", "report_filename", "ReportRefused", "ReportDoc",
+           "with_numbers"]

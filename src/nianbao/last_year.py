@@ -1,0 +1,253 @@
+"""Last year's values inside a template (template --previous).
+
+Which values: those the cross-year rules name with `prev.` (Y-01 结转下年度 → 上年结转, Y-02 现行有效), each stamped
+on its table sheet beside the cell it checks, where the table's `previous` says ("below" or "right" of the grid),
+shown as 上年：3 and locked; the live checks compare with them. Every other value of last year is stamped too, on the
+identity sheet only, for Y-03 (the tables copied from last year). All of it is one signed field of the identity
+(`previous`, JSON), so a department cannot change last year's values without breaking the signature; a stamped cell
+that no longer shows the signed value is I01 by itself. `check` of such a return uses the signed values when it is
+given no last year of its own.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+from .errors import FormatDefinitionError, NianbaoError
+from .filing import Filing, Finding
+from .formats import ReportFormat, RuleInstance, cell_ref, load_format, parse_cell, parse_range
+
+
+class Stamp(NamedTuple):
+    key: str  # last year's key the equation names, e.g. t3.carry_forward.total
+    inst: RuleInstance
+    sheet: str
+    ref: str  # the stamped cell on the sheet of the cell it checks
+
+
+_STAMPS: dict[str, tuple[Stamp, ...]] = {}
+
+
+def stamps(fmt: ReportFormat) -> tuple[Stamp, ...]:
+    """Every cross-year equation's stamped cell, derived from the rule and its table's `previous` placement."""
+    if fmt.layout in _STAMPS:
+        return _STAMPS[fmt.layout]
+    out, taken = [], {}
+    for inst in fmt.sum_instances(previous=True):
+        prev = [t.key for t in inst.lhs + inst.rhs if t.prev]
+        anchor = fmt.cells[inst.keys[0]]  # the cell the equation checks: the first of this year
+        table = fmt.tables[anchor.table]
+        if len(prev) != 1 or table.previous is None:
+            raise FormatDefinitionError(f"{inst.rule.id}: a cross-year equation needs one prev. term and a table "
+                                        f"with previous = \"below\" or \"right\" ({table.id})")
+        g = parse_range(table.grid)
+        r, c = parse_cell(anchor.ref)
+        ref = cell_ref(g[2] + 1, c) if table.previous == "below" else cell_ref(r, g[3] + 1)
+        if taken.setdefault((table.sheet, ref), prev[0]) != prev[0]:
+            raise FormatDefinitionError(f"{inst.rule.id}: two of last year's values would be stamped at {ref}")
+        out.append(Stamp(prev[0], inst, table.sheet, ref))
+    _STAMPS[fmt.layout] = tuple(out)
+    return _STAMPS[fmt.layout]
+
+
+def value_rows(fmt: ReportFormat) -> dict[str, int]:
+    """{key: row from zero} of last year's values on the identity sheet: after the identity's fields and one
+    heading row, one row per number of the layout, in the format's order (the same rows in every template)."""
+    from .identity import FIELDS
+
+    first = len(FIELDS) + 2
+    return {k: first + i for i, k in enumerate(fmt.cells)}
+
+
+def value_refs(fmt: ReportFormat) -> dict[str, str]:
+    """{key: "'_身份'!B20"}: where a formula finds last year's value (blank when last year had none)."""
+    sheet = "'" + fmt.workbook["identity"].replace("'", "''") + "'"
+    return {k: f"{sheet}!B{r + 1}" for k, r in value_rows(fmt).items()}
+
+
+def cross_year_rules(fmt: ReportFormat) -> list:
+    """The rules about last year (Y-…): those with prev. terms and the advice that compares with last year."""
+    return [r for r in fmt.rules.values() if r.id.startswith("Y-")]
+
+
+class LastYear(NamedTuple):
+    """What a template carries of one unit's last year."""
+
+    text: str  # the signed identity field (JSON)
+    values: dict  # key → last year's value, every key of this layout last year had
+    stamped: tuple[Stamp, ...]  # the stamps whose value last year had
+    notes: tuple[str, ...]  # the cross-year checks that do not apply, and why
+
+
+def for_template(fmt: ReportFormat, previous: Filing) -> LastYear:
+    vals = previous.values
+    wanted = set(fmt.cells) | {s.key for s in stamps(fmt)}
+    values = {k: v for k, v in vals.items() if k in wanted and v is not None}
+    stamped = tuple(s for s in stamps(fmt) if s.key in values)
+    missing: dict[str, list[str]] = {}
+    for s in stamps(fmt):
+        if s.key not in values:
+            missing.setdefault(s.inst.rule.id, []).append(fmt.cells[s.key].label)
+    wording = fmt.workbook["previous_not_applicable"]
+    notes = tuple(wording.format(rule=rid, name=fmt.rules[rid].name, year=previous.year or "?", layout=previous.layout,
+                                 what="、".join(dict.fromkeys(labels))) for rid, labels in missing.items())
+    text = json.dumps({"unit": previous.unit or "", "unit_code": previous.unit_code or "", "year": previous.year,
+                       "layout": previous.layout, "values": values}, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return LastYear(text, values, stamped, notes)
+
+
+def instructions(fmt: ReportFormat, last: LastYear | None, previous: Filing | None) -> str:
+    """The 填报说明 line on last year's data: what was stamped and checked live, what does not apply, or none."""
+    w = fmt.workbook
+    if last is None or not last.stamped:
+        rules = "、".join(r.id for r in cross_year_rules(fmt))
+        return " ".join((w["previous_none"].format(rules=rules),) + (last.notes if last else ()))
+    live = "、".join(dict.fromkeys(f"{s.inst.rule.id} {s.inst.rule.name}" for s in last.stamped))
+    head = w["previous_source"].format(unit=previous.unit or "本单位", year=previous.year or "上", layout=previous.layout,
+                                       rules=live)
+    return " ".join((head,) + last.notes)
+
+
+def decode(text: str) -> dict | None:
+    try:
+        data = json.loads(text)
+        return data if isinstance(data, dict) and isinstance(data.get("values"), dict) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def stamped_filing(identity: dict) -> Filing | None:
+    """Last year as the template carried it (from the identity's signed field), or None."""
+    data = decode(identity.get("previous") or "")
+    if data is None:
+        return None
+    try:
+        fmt = load_format(str(data.get("layout") or ""))
+    except NianbaoError:
+        return None
+    values = {k: v for k, v in data["values"].items() if k in fmt.cells and isinstance(v, (int, float))}
+    return Filing(fmt=fmt, identity={"unit": data.get("unit") or "", "unit_code": data.get("unit_code") or "",
+                                     "year": str(data.get("year") or "")}, raw=values, origin="stamped")
+
+
+def check_stamped_cells(fmt: ReportFormat, previous: Filing, shown) -> list[Finding]:
+    """I01 for each stamped cell that no longer shows the signed value; `shown(sheet, ref)` reads a cell."""
+    out = []
+    rule = fmt.rules["I01"]
+    for s in stamps(fmt):
+        want = previous.raw.get(s.key)
+        if want is None:
+            continue
+        got = shown(s.sheet, s.ref)
+        if not isinstance(got, (int, float)) or isinstance(got, bool) or abs(got - want) > 1e-9:
+            where = f"{s.sheet}!{s.ref}"
+            out.append(Finding("I01", "error", rule.text("previous_changed", where=where, expected=want,
+                                                          actual="空" if got is None else got),
+                               cells=[where], expected=want, actual=got))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ loading
+def light(filing: Filing) -> tuple:
+    """A filing as little data (it crosses process boundaries): layout, values, who and which year."""
+    values = {k: v for k, v in filing.values.items() if v is not None}
+    return filing.layout, values, {"unit": filing.unit or "", "unit_code": filing.unit_code or "",
+                                   "year": str(filing.year or "")}
+
+
+def filing_of(data: tuple) -> Filing:
+    layout, values, identity = data
+    return Filing.from_values(load_format(layout), values, identity=dict(identity))
+
+
+def _read_one(path: str) -> tuple[list, list[str]]:
+    from .returns import load_previous
+
+    warnings: list[str] = []
+    found = load_previous(path, warn=warnings.append)
+    filings = list({id(f): f for f in found.values()}.values())
+    return [light(f) for f in filings] + [u for f in filings for u in _breakdown(path, f)], warnings
+
+
+def _breakdown(path: str, summary: Filing) -> list[tuple]:
+    """Each unit of a district summary (collect's 汇总.xlsx): its row of the breakdown sheet, keyed as the
+    sheet's own field row says — one file of last year for a whole roster."""
+    from .summary import BREAKDOWN_CSV
+    from .xlsx_read import Book
+
+    if not path.lower().endswith(".xlsx"):
+        return []
+    book = Book(Path(path))
+    sheet = BREAKDOWN_CSV.rsplit(".", 1)[0]  # the sheet of the breakdown, named like its CSV
+    if sheet not in book.sheets:
+        return []
+    rows = book.rows(sheet)
+    keys = rows[1][2:] if len(rows) > 1 else []
+    wanted = [(i, k) for i, k in enumerate(keys) if k in summary.fmt.cells]
+    out = []
+    for row in rows[2:]:
+        if len(row) < 2 or not row[1] or not isinstance(row[1], str) or row[1] == "合计":
+            continue  # a note under the rows, or the CSV's total
+        values = {k: row[2 + i] for i, k in wanted if 2 + i < len(row) and isinstance(row[2 + i], (int, float))}
+        values = {k: int(v) if isinstance(v, float) and v.is_integer() and summary.fmt.cells[k].type != "decimal"
+                  else v for k, v in values.items()}
+        out.append((summary.layout, values, {"unit": row[1], "unit_code": str(row[0] or ""),
+                                             "year": str(summary.year or "")}))
+    return out
+
+
+class LastYears:
+    """Last year's filings under a file or folder (returns, a district summary, published reports — what
+    check --previous and collect --previous take), matched to a unit by code, then name."""
+
+    def __init__(self, by: dict):
+        self.by = by
+        self.all = list({id(v): v for v in by.values()}.values())
+
+    @classmethod
+    def load(cls, path, warn=None) -> "LastYears":
+        from .review import parallel_map
+
+        p = Path(path)
+        if not p.exists():
+            raise NianbaoError(f"找不到上年数据 {p}")
+        files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
+        by: dict = {}
+        for lights, warnings in parallel_map(_read_one, [str(q) for q in files]):
+            for w in warnings if warn else ():
+                warn(w)
+            for data in lights:  # files in order: the first one found for a unit is used, as collect does
+                identity = data[2]
+                for k in (("code", identity["unit_code"].strip()), ("name", _norm(identity["unit"]))):
+                    if k[1]:
+                        by.setdefault(k, data)
+        if not by:
+            raise NianbaoError(f"{p} 中没有可用的上年数据（上年的返回表、汇总表或已发布的年度报告）")
+        return cls(by)
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    @property
+    def years(self) -> set[int]:
+        return {int(d[2]["year"]) for d in self.all if d[2]["year"].isdigit()}
+
+    def light(self, code, name, single: bool = False):
+        from .returns import match_previous
+
+        found = match_previous(self.by, code, name)
+        if found is None and single and len(self.all) == 1:
+            return self.all[0]  # one file of last year for one template: used as check --previous uses it
+        return found
+
+    def match(self, code, name, single: bool = False) -> Filing | None:
+        data = self.light(code, name, single)
+        return filing_of(data) if data is not None else None
+
+
+def _norm(name) -> str:
+    from .register import norm_name as norm
+
+    return norm(name)
