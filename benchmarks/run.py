@@ -166,13 +166,12 @@ def _bodies(workdir, k):
         import io
         import zipfile
 
-        from nianbao import identity as ident
         from nianbao import xlsx_template as xt
         from nianbao.formats import load_format
         from nianbao.sample_data import random_valid_values
 
         fmt = load_format("2021")
-        texts = {f: xt.placeholder(f) for f in ident.FIELDS} | {"next_year": xt.placeholder("next_year")}
+        texts = xt._placeholders()
         bodies = []
         for j in range(k):
             values = random_valid_values(fmt, random.Random(j), scale=9, zero_share=0.85)

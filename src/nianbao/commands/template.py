@@ -55,7 +55,7 @@ def command(year, unit, unit_code, roster, layout, password, key_file, previous,
         prev = None
         if last_years is not None:
             prev = last_years.match(unit_code.strip(), unit.strip(), single=True)
-            _say_previous(unit.strip(), prev, last_years)
+            _say_previous(unit.strip(), prev)
         data = build_workbook(fmt, {"unit": unit.strip(), "unit_code": unit_code.strip(), "year": year},
                               password=password, key=key, previous=prev)
         write_bytes(out, data)
@@ -77,7 +77,7 @@ def load_last_years(path, year: int):
     return found
 
 
-def _say_previous(unit: str, prev, last_years) -> None:
+def _say_previous(unit: str, prev) -> None:
     if prev is None:
         click.secho(f"{unit}：上年数据中没有这个单位，模板不含上年数据（已在“填报说明”中写明）", fg="yellow", err=True)
     elif (prev.unit or "") != unit:
