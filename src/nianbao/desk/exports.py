@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import tempfile
 import zipfile
@@ -96,10 +95,7 @@ def register_xlsx(desk, year: int) -> bytes:
 def register_json(desk, year: int) -> bytes:
     """The bytes `nianbao collect --json` prints for the same returns."""
     with desk.lock:
-        c = desk.register(year)
-        data = c.to_json()
-        indent = 1 if len(c.records) <= 20 else None
-    return (json.dumps(data, ensure_ascii=False, indent=indent) + "\n").encode("utf-8")
+        return desk.register(year).json_text().encode("utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ send-backs
