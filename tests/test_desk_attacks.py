@@ -231,3 +231,38 @@ def test_a_roster_that_is_xxe_or_a_zip_bomb_gets_a_chinese_answer(office):
     r = _open(office, 2028, "名单.xlsx", bomb)
     assert r.status_code == 400 and "Traceback" not in r.text and "名单" in r.text
     assert "2027 年度" not in office.get("/office").text and "2028 年度" not in office.get("/office").text
+
+
+def test_every_office_and_department_post_wants_its_csrf_token(desk, client, office, tmp_path):
+    f = signed_return(desk, tmp_path / "r.xlsx", "D02", "测试区财政局", seed=0)
+    loc = upload(client, link_path(desk, "D02"), f).headers["location"]
+    rule = next(x["rule"] for x in desk.submission(int(loc.rsplit("/", 1)[1])).result["findings"])
+    assert client.post(loc + "/explain", data={"rule": rule, "text": "伪造"}).status_code == 403
+    with open(f, "rb") as fh:
+        r = office.post(f"/office/{YEAR}/drop", files={"file": ("r.xlsx", fh, "application/octet-stream")})
+    assert r.status_code == 403
+    roster = "单位代码,单位名称\nZ1,某局\n".encode("utf-8")
+    r = office.post("/office/open", data={"year": "2029"}, files={"roster": ("名单.csv", roster, "text/csv")})
+    assert r.status_code == 403 and desk.collection(2029) is None
+    assert office.post(f"/office/{YEAR}/unit/D02/link", data={"action": "renew", "csrf_token": "x"}).status_code == 403
+    assert len(desk.unit_submissions(YEAR, "D02")) == 1 and desk.submission(int(loc.rsplit("/", 1)[1])).explanations == {}
+
+
+def test_a_link_never_shows_in_the_servers_output(tmp_path):
+    from desk_helpers import Server, make_workspace
+
+    d = make_workspace(tmp_path / "ws")
+    token = d.link_for(YEAR, "D01")
+    d.close()
+    server = Server(tmp_path / "ws")
+    try:
+        with httpx.Client(base_url=server.url) as c:
+            assert c.get(f"/u/{token}").status_code == 200
+            assert c.get(f"/u/{token}/s/999").status_code == 404
+            assert c.post(f"/u/{token}/upload").status_code == 403
+    finally:
+        server.stop()
+    from pathlib import Path
+
+    output = Path(server.log.name).read_text(errors="replace")
+    assert "收集台已启动" in output and token not in output
