@@ -266,3 +266,42 @@ def test_a_link_never_shows_in_the_servers_output(tmp_path):
 
     output = Path(server.log.name).read_text(errors="replace")
     assert "收集台已启动" in output and token not in output
+
+
+def test_send_backs_and_reports_of_a_hostile_unit_stay_inert(desk, client, office, tmp_path):
+    from desk_helpers import HOSTILE_NAME, failing_values
+
+    f = signed_return(desk, tmp_path / "r.xlsx", "D03", HOSTILE_NAME, values=failing_values())
+    assert upload(client, link_path(desk, "D03"), f, name="..\\..\\..\\逃逸.xlsx").status_code == 303
+    with zipfile.ZipFile(io.BytesIO(office.get(f"/office/{YEAR}/download/sendbacks.zip").content)) as z:
+        names = z.namelist()
+    assert names and all("/" not in n and "\\" not in n and ".." not in n and "<" not in n for n in names), names
+    for path in (f"/office/{YEAR}/unit/D03/download/report.html", f"/office/{YEAR}/download/report.html"):
+        r = office.get(path)
+        assert r.status_code == 200, path
+        assert "<script>alert(1)" not in r.text
+        assert "script-src" not in r.headers["content-security-policy"]  # default-src 'none': no script at all
+
+
+def test_a_request_that_lies_about_its_length_stores_nothing(tmp_path):
+    import socket
+
+    from desk_helpers import Server, make_workspace
+
+    d = make_workspace(tmp_path / "ws")
+    token = d.link_for(YEAR, "D01")
+    d.close()
+    server = Server(tmp_path / "ws")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(f"POST /u/{token}/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n"
+                      "Content-Type: multipart/form-data; boundary=B\r\n\r\n".encode() + b"x" * 200_000)
+            answer = s.recv(200)
+        assert answer.startswith(b"HTTP/1.1 4"), answer
+        assert httpx.get(server.url + "/healthz").status_code == 200
+    finally:
+        server.stop()
+    from nianbao.desk.store import Desk
+
+    with Desk(tmp_path / "ws") as again:
+        assert again.unit_submissions(YEAR, "D01") == []
