@@ -73,7 +73,7 @@ def test_the_first_password_is_set_on_the_desks_own_machine_only(tmp_path):
         # a neighbour through a reverse proxy (its forwarded address), a page on another site rebound to 127.0.0.1
         for who, url in (("10.1.2.3", "http://127.0.0.1:8750"), ("127.0.0.1", "http://evil.example:8750")):
             status, text = asyncio.run(attempt(who, url))
-            assert status == 403 and "这台电脑" in text, (who, url)
+            assert status == 403 and "运行收集台的电脑" in text and "--password-file" in text, (who, url)
             assert not d.has_password()
         status, _ = asyncio.run(attempt("127.0.0.1", "http://localhost:8750"))
         assert status == 303 and d.has_password()
@@ -305,3 +305,11 @@ def test_a_request_that_lies_about_its_length_stores_nothing(tmp_path):
 
     with Desk(tmp_path / "ws") as again:
         assert again.unit_submissions(YEAR, "D01") == []
+
+
+def test_the_links_handed_out_never_follow_the_host_header(office):
+    r = office.get(f"/office/{YEAR}/download/templates.zip", headers={"host": "evil.example"})
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        listing = z.read("分发清单.csv").decode("utf-8-sig")
+    assert "evil.example" not in listing and listing.count("http://127.0.0.1:8750/u/") == 3
+    assert "evil.example" not in office.get(f"/office/{YEAR}/unit/D01", headers={"host": "evil.example"}).text

@@ -36,7 +36,8 @@ async def setup(request: Request):
     if await run_in_threadpool(desk.has_password):
         return RedirectResponse("/login", 303)
     if not _on_this_machine(request):
-        raise HTTPException(403, "办公室密码只能在运行收集台的这台电脑上设置：请在这台电脑的浏览器中打开 http://127.0.0.1 上的收集台。")
+        raise HTTPException(403, "办公室密码只能在运行收集台的电脑上设置：请在那台电脑的浏览器中打开 http://127.0.0.1 上的收集台，"
+                                 "或用 --password-file 启动。")
     if request.method == "GET":
         return render(request, "setup.html")
     form = await read_form(request)
