@@ -313,3 +313,17 @@ def test_the_links_handed_out_never_follow_the_host_header(office):
         listing = z.read("分发清单.csv").decode("utf-8-sig")
     assert "evil.example" not in listing and listing.count("http://127.0.0.1:8750/u/") == 3
     assert "evil.example" not in office.get(f"/office/{YEAR}/unit/D01", headers={"host": "evil.example"}).text
+
+
+def test_a_revoked_link_opens_none_of_its_pages(desk, client, tmp_path):
+    f = signed_return(desk, tmp_path / "r.xlsx", "D01", "测试区教育局")
+    base = link_path(desk, "D01")
+    loc = upload(client, base, f).headers["location"]
+    token = csrf_of(client.get(base).text)
+    desk.revoke(YEAR, "D01")
+    for path in (base, base + "/template", loc, loc + "/annotated"):
+        assert client.get(path).status_code == 404, path
+    with open(f, "rb") as fh:
+        r = client.post(base + "/upload", data={"csrf_token": token},
+                        files={"file": ("r.xlsx", fh, "application/octet-stream")})
+    assert r.status_code == 404 and len(desk.unit_submissions(YEAR, "D01")) == 1
