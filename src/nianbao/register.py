@@ -210,6 +210,12 @@ class Register:
     def to_json(self) -> dict:
         return to_json(self)
 
+    def json_text(self) -> str:
+        """The register as `collect --json` prints it (indented while short enough to read)."""
+        import json
+
+        return json.dumps(to_json(self), ensure_ascii=False, indent=1 if len(self.records) <= 20 else None) + "\n"
+
     def record(self, code: str) -> Record | None:
         """The roster unit's record."""
         return self._by_code.get(code)

@@ -1,7 +1,6 @@
 """nianbao collect: a folder of returns + the roster → register, send-backs, district summary and report."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -79,8 +78,7 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
     for line in out.sendback_problems:
         click.secho(line, fg="red", err=True)
     if as_json:
-        json.dump(c.to_json(), sys.stdout, ensure_ascii=False, indent=1 if len(c.records) <= 20 else None)
-        sys.stdout.write("\n")
+        sys.stdout.write(c.json_text())
     else:
         _print(c, out, outdir)
     sys.exit(1 if failed or any(f["severity"] == "error" for f in out.summary_findings) else 0)

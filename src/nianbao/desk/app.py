@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from ..errors import NianbaoError
 from . import department, office
 from .uploads import read_form
-from .web import HERE, SecurityHeaders, Throttle, check_csrf, error_page, is_office, render
+from .web import HERE, Logins, SecurityHeaders, Throttle, check_csrf, error_page, is_office, render
 
 SESSION_HOURS = 8
 
@@ -35,6 +35,9 @@ async def setup(request: Request):
     desk = request.app.state.desk
     if await run_in_threadpool(desk.has_password):
         return RedirectResponse("/login", 303)
+    if not _on_this_machine(request):
+        raise HTTPException(403, "办公室密码只能在运行收集台的电脑上设置：请在那台电脑的浏览器中打开 http://127.0.0.1 上的收集台，"
+                                 "或用 --password-file 启动。")
     if request.method == "GET":
         return render(request, "setup.html")
     form = await read_form(request)
@@ -63,12 +66,21 @@ async def login(request: Request):
     who = request.client.host if request.client else "?"
     if throttle.wait(who) > 0:
         raise HTTPException(429)
+    throttle.failed(who)  # counted before the check: attempts sent all at once are throttled too
     if not await run_in_threadpool(desk.verify_password, form.get("password", "")):
-        throttle.failed(who)
         return render(request, "login.html", 401, problem="密码不正确", next=form.get("next", "/office"))
     throttle.succeeded(who)
     _log_in(request)
     return RedirectResponse(_local(form.get("next", "")), 303)
+
+
+def _on_this_machine(request: Request) -> bool:
+    """The first start's password is set from the desk's own machine: a loopback client (behind a reverse proxy,
+    the forwarded address) asking for a loopback name (not a DNS name rebound to 127.0.0.1 by another site)."""
+    from ..commands.serve import is_loopback
+
+    host = request.url.hostname or ""
+    return bool(request.client) and is_loopback(request.client.host) and is_loopback(host.strip("[]"))
 
 
 def _local(path: str) -> str:
@@ -78,12 +90,13 @@ def _local(path: str) -> str:
 
 def _log_in(request: Request):
     request.session.clear()  # a fresh session: nothing carried over from before the login
-    request.session["office"] = True
+    request.session["office"] = request.app.state.logins.open()
 
 
 async def logout(request: Request):
     form = await read_form(request)
     check_csrf(request, form)
+    request.app.state.logins.close(request.session.get("office"))  # a copy of the cookie is no good either
     request.session.clear()
     return RedirectResponse("/login", 303)
 
@@ -111,4 +124,5 @@ def create_app(desk, public_url: str = "http://127.0.0.1:8750") -> Starlette:
     app.state.public_url = public_url.rstrip("/")
     app.state.csrf_secret = hmac.new(desk.secret_key(), b"csrf", "sha256").digest()  # not the session's key
     app.state.throttle = Throttle()
+    app.state.logins = Logins(SESSION_HOURS * 3600)
     return app

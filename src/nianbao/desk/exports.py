@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import tempfile
 import zipfile
@@ -96,10 +95,7 @@ def register_xlsx(desk, year: int) -> bytes:
 def register_json(desk, year: int) -> bytes:
     """The bytes `nianbao collect --json` prints for the same returns."""
     with desk.lock:
-        c = desk.register(year)
-        data = c.to_json()
-        indent = 1 if len(c.records) <= 20 else None
-    return (json.dumps(data, ensure_ascii=False, indent=indent) + "\n").encode("utf-8")
+        return desk.register(year).json_text().encode("utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ send-backs
@@ -200,7 +196,8 @@ def missing(desk, year: int) -> tuple[list, str]:
 # ------------------------------------------------------------------------------------------------ received files
 def write_received(desk, year: int, folder) -> list[Path]:
     """Every received file of the collection under its name in the register, modified at its receipt: a folder
-    on which `nianbao collect` gives the desk's register."""
+    on which `nianbao collect` gives the desk's register (but for another unit's workbooks sent through a link,
+    which the desk counts for no one and leaves out here)."""
     import datetime as dt
 
     from ..atomic import write_bytes
@@ -208,6 +205,8 @@ def write_received(desk, year: int, folder) -> list[Path]:
     folder = Path(folder)
     out = []
     for s in desk.submissions(year):
+        if s.foreign:  # refused by the desk (another unit's, through a link): collect would count it
+            continue
         target = folder / s.file
         write_bytes(target, desk.blob_path(s.sha256).read_bytes())
         t = dt.datetime.strptime(s.received_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)

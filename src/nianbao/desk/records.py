@@ -48,6 +48,7 @@ class Submission:
     explanations: dict = field(default_factory=dict)
     category: str = ""  # where the register put it: "unit" | "stranger" | "unusable"
     note: str = ""  # why it does not count for the link's unit (or why it cannot be used)
+    foreign: bool = False  # another roster unit's workbook sent through this unit's link: counts for no one
 
     @property
     def file(self) -> str:
@@ -107,13 +108,26 @@ class Live:
     def add(self, sub: Submission):
         r = dict(sub.result)
         r["explanations"] = {**(r.get("explanations") or {}), **sub.explanations}
+        foreign = self._other_units(sub.unit, r)
+        if foreign:  # a link sends for its own unit only: another unit's workbook never lands in that unit's record
+            r["error"] = foreign
         placed = self.register.add(sub.file, self.desk.blob_path(sub.sha256), r)
-        sub.category, sub.note = placed.category, _note(placed, sub.unit)
+        sub.category, sub.note, sub.foreign = placed.category, _note(placed, sub.unit), bool(foreign)
         self.subs[sub.id] = (sub, placed.submission)
         if placed.submission is not None:
             self.ids[id(placed.submission)] = sub.id
             self.records[sub.id] = placed.record
         self.last = max(self.last, sub.id)
+
+    def _other_units(self, link_unit: str | None, r: dict) -> str:
+        """Why a workbook sent through `link_unit`'s link is another roster unit's ('' when it is not)."""
+        if link_unit is None or r.get("error") or not r.get("unit"):
+            return ""
+        unit = self.register.index.match(r.get("unit_code"), r["unit"])
+        if unit is None or unit.code == link_unit:
+            return ""
+        return (f"此文件是“{unit.name}”（{unit.code}）的填报表，通过本单位的链接上传不计入任何单位；"
+                "请用本单位的模板填报后重新提交")
 
 
 def _note(placed, unit: str | None) -> str:

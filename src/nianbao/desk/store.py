@@ -60,6 +60,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sqlite3
 import tempfile
@@ -77,6 +78,7 @@ DEFAULT_WORKSPACE = Path("nianbao-desk")
 UNIT_PATH = "/u/"
 CHUNK = 1 << 20
 MAX_EXPLANATION = 2000
+_HEX64 = re.compile("[0-9a-f]{64}")
 STALE_SECONDS = 3600  # an upload still in incoming/ after this long was cut off by a crash
 
 SCHEMA = """
@@ -367,7 +369,7 @@ class Desk:
         return self.files / "incoming"
 
     def blob_path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if not _HEX64.fullmatch(sha256):
             raise NianbaoError("文件标识无效")
         return self.files / sha256[:2] / sha256
 

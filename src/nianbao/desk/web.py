@@ -2,6 +2,7 @@
 pages, CSRF (WTForms' session CSRF: a token in every form, checked against the session) and who is asking."""
 from __future__ import annotations
 
+import secrets
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -129,7 +130,31 @@ def check_csrf(request: Request, form) -> None:
 
 # ------------------------------------------------------------------------------------------------ who asks
 def is_office(request: Request) -> bool:
-    return request.session.get("office") is True
+    return request.app.state.logins.valid(request.session.get("office"))
+
+
+class Logins:
+    """The office's open logins, by a random id the signed session cookie carries: a logout ends one on the
+    server, so a copy of the cookie stops working with it (a restart of the desk ends them all)."""
+
+    def __init__(self, max_age: float):
+        self.max_age = max_age
+        self.opened: dict[str, float] = {}
+
+    def open(self) -> str:
+        now = time.monotonic()
+        self.opened = {k: t for k, t in self.opened.items() if now - t < self.max_age}
+        login_id = secrets.token_urlsafe(32)
+        self.opened[login_id] = now
+        return login_id
+
+    def valid(self, login_id) -> bool:
+        t = self.opened.get(login_id) if isinstance(login_id, str) else None
+        return t is not None and time.monotonic() - t < self.max_age
+
+    def close(self, login_id) -> None:
+        if isinstance(login_id, str):
+            self.opened.pop(login_id, None)
 
 
 class Throttle:
