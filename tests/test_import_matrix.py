@@ -67,3 +67,18 @@ def test_filings_are_valid_and_varied():
     assert max(v or 0 for c in cases for v in c.values.values()) >= 1_000_000
     lengths = {len(c.unit) for c in cases}
     assert min(lengths) <= 4 and max(lengths) >= 20 and max(lengths) <= 40
+
+
+def test_pdf_numbers_too_wide_for_their_cells(tmp_path, soffice):
+    """Six-digit 表三 numbers wrap inside the Word table's narrow columns; the PDF's cells still read as one number."""
+    import random
+
+    from nianbao.formats import load_format
+    from nianbao.sample_data import random_valid_values
+
+    values = random_valid_values(load_format("2021"), random.Random(5), scale=60_000, zero_share=0.1)
+    assert max(values.values()) >= 100_000
+    case = matrix.Case("wide", "2021", "测试市人民政府", 2024, values)
+    graded, _ = matrix.run([case], [p for p in matrix.PATHS if p.name == "pdf"], tmp_path)
+    (g,) = graded
+    assert g.refused is None and g.wrong == {} and g.false_errors == []

@@ -3,6 +3,7 @@ them line by line; page numbers are dropped. A PDF without text (a scan) cannot 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from ..errors import NianbaoError
@@ -13,6 +14,14 @@ from .document import Doc, DocBuilder, is_page_furniture
 def _real_table(rows) -> bool:
     """A table of figures, not a framed paragraph: some row has two or more filled cells."""
     return any(sum(1 for c in r if c not in (None, "")) >= 2 for r in rows)
+
+
+_WRAPPED_NUMBER = re.compile(r"\d+(?:\n\d+)+")
+
+
+def _unwrap(cell: str) -> str:
+    """A number too wide for its cell is broken over lines ("15470\n6"): in a cell of the grid it is one number."""
+    return cell.replace("\n", "") if _WRAPPED_NUMBER.fullmatch(cell.strip()) else cell
 
 
 def read(path: Path) -> Doc:
@@ -46,7 +55,7 @@ def read(path: Path) -> Doc:
             for y0, y1, rows in segments:
                 if rows is not None:
                     for i, r in enumerate(rows, 1):  # None: a position covered by a merged cell
-                        b.row([c for c in r if c is not None], f"第{pno}页表格第{i}行")
+                        b.row([_unwrap(c) for c in r if c is not None], f"第{pno}页表格第{i}行")
                     b.end_table()
                     continue
                 if y1 - y0 < 1:

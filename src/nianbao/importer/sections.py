@@ -114,11 +114,14 @@ def _by_style(text: str, fmt: ReportFormat, pattern: str):
             sims[c, sid] = _similarity(text, words[c], targets[sid])
         return sims[c, sid]
 
-    def similarity(c, sid):  # worked out once per candidate and part, and for the other parts only if needed
+    order = list(targets)
+
+    def similarity(c, sid):  # worked out once per candidate and part, and for the parts after it only if needed
         one = closeness(c, sid)
         if one[0] < THRESHOLD:
             return one[0], one[1], 1.0
-        return one[0], one[1], max(closeness(c, k)[0] for k in targets)
+        later = order[order.index(sid) + 1:order.index(sid) + 3]  # a later part's words met too early
+        return one[0], one[1], max([one[0]] + [closeness(c, k)[0] for k in later])
 
     found, cursor, last, score = [], 0, 0, 0.0
     for s in fmt.sections:
