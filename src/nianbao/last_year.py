@@ -26,13 +26,14 @@ class Stamp(NamedTuple):
     ref: str  # the stamped cell on the sheet of the cell it checks
 
 
-_STAMPS: dict[str, tuple[Stamp, ...]] = {}
+_STAMPS: dict[str, tuple[ReportFormat, tuple[Stamp, ...]]] = {}  # layout → (the format loaded, its stamps)
 
 
 def stamps(fmt: ReportFormat) -> tuple[Stamp, ...]:
     """Every cross-year equation's stamped cell, derived from the rule and its table's `previous` placement."""
-    if fmt.layout in _STAMPS:
-        return _STAMPS[fmt.layout]
+    cached = _STAMPS.get(fmt.layout)
+    if cached is not None and cached[0] is fmt:  # a reloaded format has new rule instances: derive them again
+        return cached[1]
     out, taken = [], {}
     for inst in fmt.sum_instances(previous=True):
         prev = [t.key for t in inst.lhs + inst.rhs if t.prev]
@@ -47,8 +48,8 @@ def stamps(fmt: ReportFormat) -> tuple[Stamp, ...]:
         if taken.setdefault((table.sheet, ref), prev[0]) != prev[0]:
             raise FormatDefinitionError(f"{inst.rule.id}: two of last year's values would be stamped at {ref}")
         out.append(Stamp(prev[0], inst, table.sheet, ref))
-    _STAMPS[fmt.layout] = tuple(out)
-    return _STAMPS[fmt.layout]
+    _STAMPS[fmt.layout] = (fmt, tuple(out))
+    return _STAMPS[fmt.layout][1]
 
 
 def value_rows(fmt: ReportFormat) -> dict[str, int]:
