@@ -213,3 +213,40 @@ def test_desk_open_with_previous_from_the_command_line(desk, tmp_path):
     r = run_cli("desk", "open", tmp_path / "ws", "--year", YEAR, "--roster", tmp_path / "ws-roster.csv",
                 "--previous", tmp_path / "ws-roster.csv")
     assert r.returncode != 0 and "没有可用的上年数据" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.browser
+def test_office_gives_last_year_through_the_file_chooser_in_a_real_browser(tmp_path):
+    from desk_helpers import PASSWORD, Server
+    from test_desk_browser import ARGS, CHROMIUM, shot
+
+    if not CHROMIUM.exists():
+        from conftest import IN_CI
+
+        if IN_CI:
+            pytest.fail("/usr/bin/chromium is missing under CI=true: .ci/run must install chromium")
+        pytest.skip("Chromium (/usr/bin/chromium) is not installed")
+    from playwright.sync_api import sync_playwright
+
+    desk = make_workspace(tmp_path / "ws")
+    last = last_returns(desk, tmp_path)
+    desk.close()
+    server = Server(tmp_path / "ws")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page(locale="zh-CN")
+            page.goto(server.url + "/login")
+            page.fill("#pw", PASSWORD)
+            page.click("button:has-text('登录')")
+            page.goto(server.url + f"/office/{YEAR}")
+            assert "尚未提供上年数据" in page.inner_text("main")
+            page.set_input_files("#last-year-files", [str(path) for path, _ in last.values()])
+            page.click("button:has-text('上传上年数据')")
+            page.wait_for_url(f"**/office/{YEAR}#last-year")
+            text = page.inner_text("main")
+            shot(page, "office-last-year")
+            browser.close()
+        assert "名单中 2 个单位有上年数据" in text and "<script>alert(1)</script>（D03）" in text
+    finally:
+        server.stop()
