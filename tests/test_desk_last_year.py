@@ -94,6 +94,7 @@ def test_office_uploads_last_years_returns_and_templates_carry_them(desk, office
         assert prev is not None and prev.year == LAST
         assert all(prev.values[f"t3.carry_forward.{c}"] == values[f"t3.carry_forward.{c}"] for c in CARRY)
     assert stamped(office.get(f"/office/{YEAR}/unit/D03/download/template").content, tmp_path) is None
+    assert "上年数据中没有本单位：其模板不含上年数据" in office.get(f"/office/{YEAR}/unit/D03").text
     with zipfile.ZipFile(io.BytesIO(office.get(f"/office/{YEAR}/download/templates.zip").content)) as z:
         rows = list(csv.DictReader(io.StringIO(z.read("分发清单.csv").decode("utf-8-sig"))))
         assert [row["上年数据"] for row in rows] == ["有", "有", "无"]
@@ -109,6 +110,8 @@ def test_department_contradicting_its_stamped_last_year_sees_y01(desk, office, t
     assert give(office, [("上年.zip", (tmp_path / "上年.zip").read_bytes())]).status_code == 303
     dept = TestClient(office.app, raise_server_exceptions=False)
     base = link_path(desk, "D01")
+    assert f"模板中已带本单位 {LAST} 年度的数据" in dept.get(base).text
+    assert "没有本单位的上年数据，模板不含上年数据" in dept.get(link_path(desk, "D03")).text
     template = dept.get(base + "/template").content
     filled = fill_by_labels(template, load_format("2021"), contradicting(last["D01"][1]), tmp_path / "填好.xlsx")
     assert nianbao.read(filled).previous is not None  # the department's return carries its signed last year

@@ -61,7 +61,7 @@ def _last_year(desk, year: int, path: Path):
 
     files = sorted(q for q in path.rglob("*") if q.is_file()) if path.is_dir() else [path]
     kept = []
-    for q in files[:previous.MAX_FILES + 1]:
+    for q in files:
         with open(q, "rb") as f:
             kept.append((desk.keep(iter(lambda: f.read(1 << 20), b""))[0], q.name))
     found = previous.set_files(desk, year, kept)

@@ -115,8 +115,11 @@ async def unit_page(request: Request):
     token = await sync(desk.link_for, year, code)
     link = unit_url(request.app.state.public_url, token) if token else None
     views = [dict(submission_view(s), changes=await sync(desk.changes, s.id)) for s in reversed(subs)]
+    from .previous import unit_has
+
     return render(request, "office_unit.html", year=year, unit=unit, link=link, submissions=views,
-                  has_earlier=len(subs) > 1, counted=await sync(_counted, desk, year, code))
+                  has_earlier=len(subs) > 1, counted=await sync(_counted, desk, year, code),
+                  last_year=await sync(unit_has, desk, year, code))
 
 
 def _counted(desk, year: int, code: str) -> str | None:

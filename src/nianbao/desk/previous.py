@@ -12,6 +12,7 @@ matching of the command line, nothing else.
     last_years(desk, year) -> LastYears | None               # loaded once, again when the source changes
     lights(desk, year) -> dict | None                        # LastYears.by, for the examining worker
     for_units(desk, year, units) -> list | None              # each unit's light tuple (or None), in order
+    unit_has(desk, year, code) -> bool | None                # its template carries last year (None: no data)
     previous_for(path, by) -> Filing | None                  # in the worker: the upload's unit's last year
     summary(desk, year) -> dict                              # what the collection page says about it
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 from ..errors import NianbaoError
 
 REPORT_SUFFIXES = (".docx", ".html", ".htm", ".txt", ".pdf", ".md")  # what `import` reads
-MAX_FILES = 200  # one upload of last year's data
+MAX_FILES = 200  # one upload of last year's data through the page (more: one .zip)
 _LOADED: dict = {}  # (workspace, year) -> (marker of the source, LastYears)
 _LOCK = threading.Lock()
 
@@ -160,6 +161,13 @@ def for_units(desk, year: int, units) -> list | None:
     return [found.light(u.code, u.name) for u in units] if found is not None else None
 
 
+def unit_has(desk, year: int, code: str) -> bool | None:
+    """Whether the unit's template carries last year (None: the collection has no last-year data at all)."""
+    units = [u for u in desk.units(year) if u.code == code]
+    found = for_units(desk, year, units)
+    return None if found is None else bool(found and found[0])
+
+
 def previous_for(path: Path, by: dict):
     """Last year of the unit an upload says it is — None when its template carries its own (signed, it counts)."""
     from ..last_year import filing_of
@@ -182,8 +190,6 @@ def set_files(desk, year: int, files: list):
     desk._need(year)
     if not files:
         raise NianbaoError("没有选择任何上年数据文件")
-    if len(files) > MAX_FILES:
-        raise NianbaoError(f"一次最多上传 {MAX_FILES} 个上年数据文件（可打包成一个 .zip）")
     notes: list = []
     found = _load_files(desk, files, notes)
     _write(desk, year, "files", [list(f) for f in files], notes)
