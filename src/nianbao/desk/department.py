@@ -31,22 +31,26 @@ def _base(request: Request) -> str:
     return f"/u/{request.path_params['token']}"
 
 
+async def _page(request: Request, year, unit, current):
+    from .previous import unit_has
+
+    desk = request.app.state.desk
+    subs = await sync(desk.unit_submissions, year, unit.code)
+    own = [s for s in subs if s.unit == unit.code]
+    return render(request, "department.html", year=year, unit=unit, base=_base(request), current=current,
+                  submissions=[submission_view(s) for s in reversed(own)], office=False,
+                  last_year=await sync(unit_has, desk, year, unit.code))
+
+
 async def unit_home(request: Request):
     year, unit = await _unit(request)
-    subs = await sync(request.app.state.desk.unit_submissions, year, unit.code)
-    own = [s for s in subs if s.unit == unit.code]
-    return render(request, "department.html", year=year, unit=unit, base=_base(request), current=None,
-                  submissions=[submission_view(s) for s in reversed(own)], office=False)
+    return await _page(request, year, unit, None)
 
 
 async def submission_page(request: Request):
     year, unit = await _unit(request)
     sub = await _own_submission(request, year, unit)
-    subs = await sync(request.app.state.desk.unit_submissions, year, unit.code)
-    own = [s for s in subs if s.unit == unit.code]
-    return render(request, "department.html", year=year, unit=unit, base=_base(request),
-                  current=submission_view(sub), submissions=[submission_view(s) for s in reversed(own)],
-                  office=False)
+    return await _page(request, year, unit, submission_view(sub))
 
 
 async def upload(request: Request):

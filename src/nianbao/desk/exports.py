@@ -63,25 +63,33 @@ def links(desk, year: int, public_url: str) -> dict[str, str]:
 def distribution_csv(desk, year: int, public_url: str) -> str:
     from ..commands.template import distribution_csv as csv_text
 
-    return csv_text(_roster(desk, year), year, links(desk, year, public_url))
+    from .previous import for_units
+
+    units = _roster(desk, year)
+    return csv_text(units, year, links(desk, year, public_url), for_units(desk, year, units))
 
 
 def templates_zip(desk, year: int, public_url: str) -> bytes:
     from ..commands.template import DISTRIBUTION_NAME, stamp_templates
+    from .previous import for_units
 
     units = _roster(desk, year)
-    members = list(stamp_templates(_fmt(desk, year), units, year, None, desk.office_key()))
+    members = list(stamp_templates(_fmt(desk, year), units, year, None, desk.office_key(),
+                                   for_units(desk, year, units)))
     members.append((DISTRIBUTION_NAME, distribution_csv(desk, year, public_url).encode("utf-8")))
     return _zip(members)
 
 
 def unit_template(desk, year: int, code: str) -> tuple[str, bytes]:
+    """The unit's template, with its last year when the collection has it (see desk.previous)."""
     from ..commands.template import stamp_templates
+    from .previous import for_units
 
     units = [u for u in _roster(desk, year) if u.code == code]
     if not units:
         raise NianbaoError(f"{year} 年度的名单中没有单位代码“{code}”")
-    return next(iter(stamp_templates(_fmt(desk, year), units, year, None, desk.office_key())))
+    return next(iter(stamp_templates(_fmt(desk, year), units, year, None, desk.office_key(),
+                                     for_units(desk, year, units))))
 
 
 # ------------------------------------------------------------------------------------------------ the register

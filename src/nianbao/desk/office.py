@@ -84,6 +84,10 @@ async def _register(request: Request, template: str):
     status = q.get("status") if q.get("status") in STATUS else None
     page_no = int(q["page"]) if q.get("page", "").isdigit() else 1
     view = await run_in_threadpool(register_view, request.app.state.desk, year, status, page_no)
+    if template == "register.html":
+        from .previous import summary
+
+        view["last_year"] = await sync(summary, request.app.state.desk, year)
     return render(request, template, year=year, info=info, filters=FILTERS, **view)
 
 
@@ -111,8 +115,11 @@ async def unit_page(request: Request):
     token = await sync(desk.link_for, year, code)
     link = unit_url(request.app.state.public_url, token) if token else None
     views = [dict(submission_view(s), changes=await sync(desk.changes, s.id)) for s in reversed(subs)]
+    from .previous import unit_has
+
     return render(request, "office_unit.html", year=year, unit=unit, link=link, submissions=views,
-                  has_earlier=len(subs) > 1, counted=await sync(_counted, desk, year, code))
+                  has_earlier=len(subs) > 1, counted=await sync(_counted, desk, year, code),
+                  last_year=await sync(unit_has, desk, year, code))
 
 
 def _counted(desk, year: int, code: str) -> str | None:
@@ -148,6 +155,28 @@ async def drop(request: Request):
     if not received:
         raise HTTPException(400, "没有选择任何文件")
     return render(request, "drop.html", year=year, received=received)
+
+
+@office_only
+async def last_year(request: Request):
+    """Last year's data of the collection: uploaded files (kept as blobs), the desk's previous collection, or none."""
+    from . import previous
+
+    year, _ = await _collection(request)
+    desk = request.app.state.desk
+    form = await read_form(request, max_files=previous.MAX_FILES)
+    check_csrf(request, form)
+    action = form.get("action")
+    if action == "upload":
+        kept = [(await sync(desk.keep, chunks(up)))[0] for up in uploads(form)]
+        await sync(previous.set_files, desk, year, list(zip(kept, [up.name for up in uploads(form)])))
+    elif action == "collection":
+        await sync(previous.use_collection, desk, year)
+    elif action == "clear":
+        await sync(previous.clear, desk, year)
+    else:
+        raise HTTPException(400, "未知的操作")
+    return RedirectResponse(f"/office/{year}#last-year", 303)
 
 
 @page
@@ -247,6 +276,7 @@ routes = [
     Route("/office/{year:int}/live", register_rows),
     Route("/office/{year:int}/drop", drop, methods=["POST"]),
     Route("/office/{year:int}/missing", missing_page),
+    Route("/office/{year:int}/last-year", last_year, methods=["POST"]),
     Route("/office/{year:int}/download/{what}", download),
     Route("/office/{year:int}/unit/{code}", unit_page),
     Route("/office/{year:int}/unit/{code}/link", unit_link, methods=["POST"]),

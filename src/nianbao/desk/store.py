@@ -41,6 +41,7 @@ API for the web layer (everything raises NianbaoError with a Chinese message on 
     desk.renew(year, code) -> str                 # a new link (generation bumped; the old one dies)
     unit_url(public_url, token) -> str            # <public_url>/u/<token>: the address written into 分发清单
     desk.blob_path(sha256) -> Path                # the stored upload (read only)
+    desk.keep(chunks) -> (sha256, size)           # an upload stored as a blob, not examined (last year's data)
     desk.close()
 
 Links: a unit's token is HMAC-SHA256(the workspace's link secret, "year|code|generation"), base64url (192 bits),
@@ -123,6 +124,13 @@ CREATE TABLE IF NOT EXISTS submissions (
   received_at TEXT NOT NULL,            -- UTC ISO, microseconds
   result TEXT NOT NULL                  -- the examined result (returns.examine) as JSON
 );
+CREATE TABLE IF NOT EXISTS last_year (  -- the last-year data a collection's templates and checks use
+  year INTEGER PRIMARY KEY REFERENCES collections(year),
+  source TEXT NOT NULL,                 -- 'files' (uploaded) | 'collection' (the desk's previous year)
+  files TEXT NOT NULL DEFAULT '[]',     -- JSON [[sha256, name as sent], ...]: blobs in files/, like uploads
+  notes TEXT NOT NULL DEFAULT '[]',     -- JSON: the files that could not be read, and why
+  set_at TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS submissions_by_unit ON submissions (year, unit);
 CREATE TABLE IF NOT EXISTS explanations (
   submission INTEGER NOT NULL REFERENCES submissions(id),
@@ -146,11 +154,13 @@ def unit_url(public_url: str, token: str) -> str:
 
 
 def _examine_file(args) -> dict:
-    """returns.examine in a worker process (a file that crashes its reader takes the worker, not the desk)."""
+    """returns.examine in a worker process (a file that crashes its reader takes the worker, not the desk), with
+    the collection's last year of the unit the file says it is (when its template did not carry its own)."""
     from ..returns import examine
+    from .previous import previous_for
 
-    path, key, received = args
-    return examine(Path(path), key, None, received)
+    path, key, received, last_years = args
+    return examine(Path(path), key, previous_for(Path(path), last_years) if last_years else None, received)
 
 
 class Desk:
@@ -373,9 +383,8 @@ class Desk:
             raise NianbaoError("文件标识无效")
         return self.files / sha256[:2] / sha256
 
-    def receive(self, year: int, chunks, filename: str, unit: str | None = None) -> Submission:
-        """Stores an upload streamed as chunks of bytes, then as receive_path."""
-        self._need(year)
+    def _spool(self, chunks) -> Path:
+        """An upload streamed as chunks of bytes into incoming/, refused past the limit while streaming."""
         limit = LIMITS.max_file_bytes
         fd, tmp = tempfile.mkstemp(dir=self.incoming_dir(), prefix="up-", suffix=".part")
         try:
@@ -386,10 +395,28 @@ class Desk:
                     if size > limit:
                         raise NianbaoError(f"文件太大（上限 {LIMITS.max_file_mb} MB），未收下")
                     f.write(chunk)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return Path(tmp)
+
+    def receive(self, year: int, chunks, filename: str, unit: str | None = None) -> Submission:
+        """Stores an upload streamed as chunks of bytes, then as receive_path."""
+        self._need(year)
+        tmp = self._spool(chunks)
+        try:
             return self.receive_path(year, tmp, filename, unit)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            tmp.unlink(missing_ok=True)
+
+    def keep(self, chunks) -> tuple[str, int]:
+        """An upload stored durably as a blob, as a submission is (streamed, bounded, named by its SHA-256), but
+        not examined: (sha256, size). Last year's data is kept so."""
+        tmp = self._spool(chunks)
+        try:
+            return self._store(tmp)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def receive_path(self, year: int, path, filename: str, unit: str | None = None) -> Submission:
         """Stores a file streamed into incoming_dir() (moved there, never copied), examines it with the engine of
@@ -407,7 +434,9 @@ class Desk:
         finally:
             if path.exists():
                 path.unlink()
-        result = self._examine(self.blob_path(digest), received)
+        from .previous import lights
+
+        result = self._examine(self.blob_path(digest), received, lights(self, year))
         result["received_at"] = iso_precise(received)
         result["file"] = display_name(filename)  # not the blob's path: the workspace may be restored elsewhere
         with self.lock:
@@ -450,8 +479,8 @@ class Desk:
             raise NianbaoError(f"无法保存上传的文件：{e.strerror or e}") from None
         return h.hexdigest(), size
 
-    def _examine(self, blob: Path, received: dt.datetime) -> dict:
-        args = (str(blob), self.office_key(), received)
+    def _examine(self, blob: Path, received: dt.datetime, last_years: dict | None = None) -> dict:
+        args = (str(blob), self.office_key(), received, last_years)
         if not self._workers:
             return _examine_file(args)
         from concurrent.futures.process import BrokenProcessPool
