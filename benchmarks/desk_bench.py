@@ -13,7 +13,6 @@ roster is 10,000 units, the first of them the bench's returns' units, with the b
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import socket

@@ -19,17 +19,11 @@ from hostile_corpus import repeated, write_zip
 from nianbao.desk.app import create_app
 from nianbao.formats import load_format
 from nianbao.sample_data import random_valid_values
+from test_desk_web import desk  # noqa: F401  (the fixture: a workspace with its roster)
 from test_roundtrip import fill_by_labels
 
 LAST = YEAR - 1
 CARRY = [c.key for c in load_format("2021").tables["t3"].columns]  # 结转下年度 → 上年结转, per column
-
-
-@pytest.fixture
-def desk(tmp_path):
-    d = make_workspace(tmp_path / "ws")
-    yield d
-    d.close()
 
 
 @pytest.fixture

@@ -17,12 +17,9 @@ test_roundtrip covers the checker's side of both.
 """
 from __future__ import annotations
 
-import io
 import os
 import random
-import re
 import tempfile
-import zipfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +29,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from helpers import rewrite_sheets
 from libreoffice import add_format_probes, coloured, convert
 from nianbao import identity as ident
 from nianbao.checks import check
@@ -208,15 +206,7 @@ CASES = make_cases(SEED)
 
 def _stale(data: bytes) -> bytes:
     """The workbook with every cached status replaced by a wrong text: only a real recalculation shows the truth."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            member = src.read(info)
-            if info.filename.startswith("xl/worksheets/"):
-                member = member.replace(f"<v>{STATUS_OK}</v>".encode(), "<v>STALE</v>".encode())
-            z.writestr(info, member)
-    return out.getvalue()
+    return rewrite_sheets(data, lambda xml: xml.replace(f"<v>{STATUS_OK}</v>", "<v>STALE</v>"))
 
 
 @dataclass

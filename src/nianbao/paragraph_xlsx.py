@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .errors import FormatDefinitionError
 from .formats import ReportFormat, cell_ref, parse_cell, parse_range
-from .paragraph import (DECIMAL_SCALE, Number, Paragraph, Slot, change_text, number_text, sentence_text, total,
+from .paragraph import (DECIMAL_SCALE, Number, Paragraph, Slot, change_text, sentence_text, total,
                         value_text)
 
 MAX_FORMULA = 8192  # Excel's limit on a formula's length
