@@ -248,13 +248,18 @@ def test_every_office_and_department_post_wants_its_csrf_token(desk, client, off
     assert len(desk.unit_submissions(YEAR, "D02")) == 1 and desk.submission(int(loc.rsplit("/", 1)[1])).explanations == {}
 
 
-def test_a_link_never_shows_in_the_servers_output(tmp_path):
+def _served_link(tmp_path):
+    """A real `nianbao serve` on a fresh workspace, and D01's link token."""
     from desk_helpers import Server, make_workspace
 
     d = make_workspace(tmp_path / "ws")
     token = d.link_for(YEAR, "D01")
     d.close()
-    server = Server(tmp_path / "ws")
+    return Server(tmp_path / "ws"), token
+
+
+def test_a_link_never_shows_in_the_servers_output(tmp_path):
+    server, token = _served_link(tmp_path)
     try:
         with httpx.Client(base_url=server.url) as c:
             assert c.get(f"/u/{token}").status_code == 200
@@ -286,12 +291,7 @@ def test_send_backs_and_reports_of_a_hostile_unit_stay_inert(desk, client, offic
 def test_a_request_that_lies_about_its_length_stores_nothing(tmp_path):
     import socket
 
-    from desk_helpers import Server, make_workspace
-
-    d = make_workspace(tmp_path / "ws")
-    token = d.link_for(YEAR, "D01")
-    d.close()
-    server = Server(tmp_path / "ws")
+    server, token = _served_link(tmp_path)
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
             s.sendall(f"POST /u/{token}/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n"
