@@ -233,7 +233,7 @@ def test_an_upload_past_the_limit_is_refused_while_streaming(tmp_path, monkeypat
     from nianbao.limits import Limits
 
     desk = _desk(tmp_path)
-    monkeypatch.setattr("nianbao.desk.store.LIMITS", Limits(max_file_mb=1))
+    monkeypatch.setattr("nianbao.desk.receiving.LIMITS", Limits(max_file_mb=1))
     pulled = []
 
     def endless():

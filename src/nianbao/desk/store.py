@@ -44,8 +44,9 @@ API for the web layer (everything raises NianbaoError with a Chinese message on 
     desk.keep(chunks) -> (sha256, size)           # an upload stored as a blob, not examined (last year's data)
     desk.close()
 
-Links: a unit's token is HMAC-SHA256(the workspace's link secret, "year|code|generation"), base64url (192 bits),
-so the office can download 分发清单 with the same links again; only its SHA-256 is stored, indexed for look-up.
+The parts: `database` (schema, connection, transaction), `access` (password, keys, API tokens, the units' links:
+HMAC tokens, stored hashed), `receiving` (an upload from its bytes to its committed record), `records` (the records
+and the live register). `Desk` puts them together with the collections and the register.
 
 Records (nianbao.desk.records, importable from here too) — Submission fields: id, year, unit (link's unit code or None), sha256, filename (display only, never a path),
 size, received_at (UTC ISO, microseconds), result (the examined dict: unit, unit_code, year, findings, error, …),
@@ -55,115 +56,29 @@ for the link's unit, or "").
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import json
 import os
-import re
-import secrets
 import sqlite3
-import tempfile
 import threading
 from pathlib import Path
 
 from ..errors import NianbaoError
-from ..limits import LIMITS
-from ..returns import iso_precise
+from .access import Access, sha, unit_url
+from .database import Transaction, connect
+from .receiving import Receiving
 from .records import CollectionInfo, Live, Submission, UnitInfo, display_name
 
 __all__ = ["Desk", "CollectionInfo", "UnitInfo", "Submission", "DEFAULT_WORKSPACE", "unit_url", "display_name"]
 
 DEFAULT_WORKSPACE = Path("nianbao-desk")
-UNIT_PATH = "/u/"
-CHUNK = 1 << 20
 MAX_EXPLANATION = 2000
-_HEX64 = re.compile("[0-9a-f]{64}")
-STALE_SECONDS = 3600  # an upload still in incoming/ after this long was cut off by a crash
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS office (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  password_hash TEXT NOT NULL,          -- argon2id
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS secrets (    -- random, made once: link tokens, sessions
-  name TEXT PRIMARY KEY,
-  value BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_tokens (
-  hash TEXT PRIMARY KEY,                -- SHA-256 of the token; the token itself is shown once
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS collections (
-  year INTEGER PRIMARY KEY,
-  layout TEXT NOT NULL,
-  version INTEGER NOT NULL DEFAULT 1,   -- bumped when its roster changes: a register is rebuilt
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS units (
-  year INTEGER NOT NULL REFERENCES collections(year),
-  position INTEGER NOT NULL,            -- roster order
-  code TEXT NOT NULL,
-  name TEXT NOT NULL,
-  type TEXT NOT NULL DEFAULT '',
-  contact TEXT NOT NULL DEFAULT '',
-  generation INTEGER NOT NULL DEFAULT 1,
-  revoked INTEGER NOT NULL DEFAULT 0,
-  link_hash TEXT UNIQUE,                -- SHA-256 of the unit's link token; NULL while revoked
-  PRIMARY KEY (year, code)
-);
-CREATE TABLE IF NOT EXISTS submissions (
-  id INTEGER PRIMARY KEY,
-  year INTEGER NOT NULL REFERENCES collections(year),
-  unit TEXT,                            -- the code of the link it came through; NULL for the office's drop
-  sha256 TEXT NOT NULL,                 -- files/<2>/<64>
-  filename TEXT NOT NULL,               -- as the browser named it: for display only, never a path
-  size INTEGER NOT NULL,
-  received_at TEXT NOT NULL,            -- UTC ISO, microseconds
-  result TEXT NOT NULL                  -- the examined result (returns.examine) as JSON
-);
-CREATE TABLE IF NOT EXISTS last_year (  -- the last-year data a collection's templates and checks use
-  year INTEGER PRIMARY KEY REFERENCES collections(year),
-  source TEXT NOT NULL,                 -- 'files' (uploaded) | 'collection' (the desk's previous year)
-  files TEXT NOT NULL DEFAULT '[]',     -- JSON [[sha256, name as sent], ...]: blobs in files/, like uploads
-  notes TEXT NOT NULL DEFAULT '[]',     -- JSON: the files that could not be read, and why
-  set_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS submissions_by_unit ON submissions (year, unit);
-CREATE TABLE IF NOT EXISTS explanations (
-  submission INTEGER NOT NULL REFERENCES submissions(id),
-  rule TEXT NOT NULL,
-  text TEXT NOT NULL,
-  PRIMARY KEY (submission, rule)
-);
-"""
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def unit_url(public_url: str, token: str) -> str:
-    return public_url.rstrip("/") + UNIT_PATH + token
-
-
-def _examine_file(args) -> dict:
-    """returns.examine in a worker process (a file that crashes its reader takes the worker, not the desk), with
-    the collection's last year of the unit the file says it is (when its template did not carry its own)."""
-    from ..returns import examine
-    from .previous import previous_for
-
-    path, key, received, last_years = args
-    return examine(Path(path), key, previous_for(Path(path), last_years) if last_years else None, received)
-
-
-class Desk:
+class Desk(Access, Receiving):
     """The workspace: database, files, office secrets and the live registers (see the module docstring).
     Safe to share between threads: one connection behind a lock; files are written and examined outside it."""
 
@@ -175,13 +90,7 @@ class Desk:
         try:
             (self.files / "incoming").mkdir(parents=True, exist_ok=True)
             self._clear_stale()
-            self.db = sqlite3.connect(self.workspace / "desk.sqlite3", check_same_thread=False,
-                                      isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            self.db.executescript(SCHEMA)
+            self.db = connect(self.workspace / "desk.sqlite3")
             self._secrets = self._load_secrets()
         except (OSError, sqlite3.Error) as e:
             raise NianbaoError(f"无法打开工作区 {self.workspace}：{e}") from None
@@ -191,34 +100,13 @@ class Desk:
         self._pool = None
         self._key: bytes | None = None
 
-    def _clear_stale(self):
-        """Uploads cut off by a crash (never acknowledged, never counted); a running server's are fresh."""
-        import shutil
-
-        for stale in self.incoming_dir().iterdir():
-            try:
-                if stale.lstat().st_mtime < _now().timestamp() - STALE_SECONDS:
-                    shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
-            except OSError:
-                pass  # gone meanwhile, or not ours to remove: it is never counted either way
-
     # ------------------------------------------------------------------------------------------ database
     def _tx(self):
-        return _Transaction(self.db)
+        return Transaction(self.db)
 
     def _one(self, sql, *args):
         with self.lock:
             return self.db.execute(sql, args).fetchone()
-
-    def _secret(self, name: str) -> bytes:
-        return self._secrets[name]
-
-    def _load_secrets(self) -> dict[str, bytes]:
-        with self._tx():
-            for name in ("links", "session"):
-                self.db.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)",
-                                (name, secrets.token_bytes(32)))
-            return {n: bytes(v) for n, v in self.db.execute("SELECT name, value FROM secrets")}
 
     def close(self):
         with self.lock:
@@ -232,61 +120,6 @@ class Desk:
 
     def __exit__(self, *exc):
         self.close()
-
-    # ------------------------------------------------------------------------------------------ the office
-    def has_password(self) -> bool:
-        return self._one("SELECT 1 FROM office WHERE id = 1") is not None
-
-    def set_password(self, password: str):
-        """Sets (or changes) the office's password, argon2id-hashed; the office key is created with it."""
-        from argon2 import PasswordHasher
-
-        if len(password or "") < 10:
-            raise NianbaoError("密码至少需要 10 个字符")
-        digest = PasswordHasher().hash(password)
-        self.office_key()
-        with self.lock, self._tx():
-            self.db.execute("INSERT INTO office (id, password_hash, created_at) VALUES (1, ?, ?) "
-                            "ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash",
-                            (digest, _now().isoformat()))
-
-    def verify_password(self, password: str) -> bool:
-        from argon2 import PasswordHasher
-        from argon2.exceptions import InvalidHashError, VerificationError
-
-        row = self._one("SELECT password_hash FROM office WHERE id = 1")
-        if row is None or not password:
-            return False
-        ph = PasswordHasher()
-        try:
-            ph.verify(row[0], password)
-        except (VerificationError, InvalidHashError):
-            return False
-        if ph.check_needs_rehash(row[0]):
-            with self.lock, self._tx():
-                self.db.execute("UPDATE office SET password_hash = ? WHERE id = 1", (ph.hash(password),))
-        return True
-
-    def office_key(self) -> bytes:
-        """The key templates are signed with (<workspace>/office.key; an existing one is kept)."""
-        from ..identity import load_key
-
-        if self._key is None:
-            self._key = load_key(self.key_path, create=True)[0]
-        return self._key
-
-    def secret_key(self) -> bytes:
-        return self._secret("session")
-
-    def new_api_token(self) -> str:
-        token = secrets.token_urlsafe(32)
-        with self.lock, self._tx():
-            self.db.execute("INSERT INTO api_tokens (hash, created_at) VALUES (?, ?)",
-                            (_sha(token), _now().isoformat()))
-        return token
-
-    def check_api_token(self, token: str) -> bool:
-        return bool(token) and self._one("SELECT 1 FROM api_tokens WHERE hash = ?", _sha(token)) is not None
 
     # ------------------------------------------------------------------------------------------ collections
     def open_collection(self, year: int, roster_path) -> CollectionInfo:
@@ -312,7 +145,7 @@ class Desk:
                 self.db.execute("INSERT INTO units (year, position, code, name, type, contact, generation, revoked,"
                                 " link_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 (year, n, u.code, u.name, u.type, u.contact, gen, revoked,
-                                 None if revoked else _sha(self._token(year, u.code, gen))))
+                                 None if revoked else sha(self._token(year, u.code, gen))))
             self._registers.pop(year, None)
         return self.collection(year)
 
@@ -336,175 +169,6 @@ class Desk:
         if self.collection(year) is None:
             raise NianbaoError(f"还没有 {year} 年度的收集（请先用名单建立）")
         return int(year)
-
-    # ------------------------------------------------------------------------------------------ links
-    def _token(self, year: int, code: str, generation: int) -> str:
-        mac = hmac.new(self._secret("links"), f"{year}|{code}|{generation}".encode("utf-8"), hashlib.sha256)
-        return base64.urlsafe_b64encode(mac.digest()[:24]).decode("ascii")
-
-    def _unit_row(self, year: int, code: str):
-        row = self._one("SELECT generation, revoked FROM units WHERE year = ? AND code = ?", int(year), str(code))
-        if row is None:
-            raise NianbaoError(f"{year} 年度的名单中没有单位代码“{code}”")
-        return row
-
-    def link_for(self, year: int, code: str) -> str | None:
-        """The unit's link token (the same every time until it is revoked or renewed); None while revoked."""
-        gen, revoked = self._unit_row(year, code)
-        return None if revoked else self._token(int(year), str(code), gen)
-
-    def unit_for_token(self, token: str) -> tuple[int, UnitInfo] | None:
-        if not token or len(token) > 100:
-            return None
-        row = self._one("SELECT year, code, name, type, contact, generation, revoked FROM units WHERE link_hash = ?",
-                        _sha(token))
-        return (row[0], UnitInfo(*row[1:6], bool(row[6]))) if row else None
-
-    def revoke(self, year: int, code: str):
-        self._unit_row(year, code)
-        with self.lock, self._tx():
-            self.db.execute("UPDATE units SET generation = generation + 1, revoked = 1, link_hash = NULL"
-                            " WHERE year = ? AND code = ?", (int(year), str(code)))
-
-    def renew(self, year: int, code: str) -> str:
-        gen, _ = self._unit_row(year, code)
-        token = self._token(int(year), str(code), gen + 1)
-        with self.lock, self._tx():
-            self.db.execute("UPDATE units SET generation = ?, revoked = 0, link_hash = ? WHERE year = ? AND code = ?",
-                            (gen + 1, _sha(token), int(year), str(code)))
-        return token
-
-    # ------------------------------------------------------------------------------------------ receiving
-    def incoming_dir(self) -> Path:
-        return self.files / "incoming"
-
-    def blob_path(self, sha256: str) -> Path:
-        if not _HEX64.fullmatch(sha256):
-            raise NianbaoError("文件标识无效")
-        return self.files / sha256[:2] / sha256
-
-    def _spool(self, chunks) -> Path:
-        """An upload streamed as chunks of bytes into incoming/, refused past the limit while streaming."""
-        limit = LIMITS.max_file_bytes
-        fd, tmp = tempfile.mkstemp(dir=self.incoming_dir(), prefix="up-", suffix=".part")
-        try:
-            size = 0
-            with os.fdopen(fd, "wb") as f:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > limit:
-                        raise NianbaoError(f"文件太大（上限 {LIMITS.max_file_mb} MB），未收下")
-                    f.write(chunk)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        return Path(tmp)
-
-    def receive(self, year: int, chunks, filename: str, unit: str | None = None) -> Submission:
-        """Stores an upload streamed as chunks of bytes, then as receive_path."""
-        self._need(year)
-        tmp = self._spool(chunks)
-        try:
-            return self.receive_path(year, tmp, filename, unit)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    def keep(self, chunks) -> tuple[str, int]:
-        """An upload stored durably as a blob, as a submission is (streamed, bounded, named by its SHA-256), but
-        not examined: (sha256, size). Last year's data is kept so."""
-        tmp = self._spool(chunks)
-        try:
-            return self._store(tmp)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    def receive_path(self, year: int, path, filename: str, unit: str | None = None) -> Submission:
-        """Stores a file streamed into incoming_dir() (moved there, never copied), examines it with the engine of
-        `check`/`collect` and adds it to the register; returned only once it is durably recorded."""
-        year = self._need(year)
-        if unit is not None:
-            self._unit_row(year, unit)
-        path = Path(path)
-        if path.resolve().parent != self.incoming_dir().resolve():  # elsewhere: copied in, the original left alone
-            with open(path, "rb") as f:
-                return self.receive(year, iter(lambda: f.read(CHUNK), b""), filename, unit)
-        received = _now()
-        try:
-            digest, size = self._store(path)
-        finally:
-            if path.exists():
-                path.unlink()
-        from .previous import lights
-
-        result = self._examine(self.blob_path(digest), received, lights(self, year))
-        result["received_at"] = iso_precise(received)
-        result["file"] = display_name(filename)  # not the blob's path: the workspace may be restored elsewhere
-        with self.lock:
-            with self._tx():
-                cur = self.db.execute(
-                    "INSERT INTO submissions (year, unit, sha256, filename, size, received_at, result)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (year, unit, digest, display_name(filename), size, result["received_at"],
-                     json.dumps(result, ensure_ascii=False)))
-            sub = Submission(cur.lastrowid, year, unit, digest, display_name(filename), size,
-                             result["received_at"], result)
-            live = self._live(year)  # loads this one too (it is committed), or adds it below
-            if sub.id not in live.subs:
-                live.add(sub)
-            return live.subs[sub.id][0]
-
-    def _store(self, path: Path) -> tuple[str, int]:
-        """The file as a blob named by its SHA-256: fsync'd, linked into place (an existing blob is never replaced:
-        same name, same content), the folder fsync'd."""
-        h, size = hashlib.sha256(), 0
-        limit = LIMITS.max_file_bytes
-        try:
-            with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(CHUNK), b""):
-                    size += len(chunk)
-                    if size > limit:
-                        raise NianbaoError(f"文件太大（上限 {LIMITS.max_file_mb} MB），未收下")
-                    h.update(chunk)
-                os.fsync(f.fileno())
-            blob = self.blob_path(h.hexdigest())
-            if not blob.parent.is_dir():
-                blob.parent.mkdir(exist_ok=True)
-                _fsync_dir(self.files)
-            try:
-                os.link(path, blob)
-            except FileExistsError:
-                pass
-            _fsync_dir(blob.parent)
-        except OSError as e:
-            raise NianbaoError(f"无法保存上传的文件：{e.strerror or e}") from None
-        return h.hexdigest(), size
-
-    def _examine(self, blob: Path, received: dt.datetime, last_years: dict | None = None) -> dict:
-        args = (str(blob), self.office_key(), received, last_years)
-        if not self._workers:
-            return _examine_file(args)
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return self._examiner().submit(_examine_file, args).result()
-        except BrokenProcessPool:  # the file crashed its reader: this upload is unusable, the desk goes on
-            from ..review import crashed
-
-            with self.lock:
-                self._pool = None
-            return dict(crashed(blob), sha256=blob.name, saved_at="", saved_from="mtime")
-
-    def _examiner(self):
-        with self.lock:
-            if self._pool is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                from ..review import preload
-
-                self._pool = ProcessPoolExecutor(self._workers, multiprocessing.get_context("spawn"),
-                                                 initializer=preload)
-            return self._pool
 
     # ------------------------------------------------------------------------------------------ the register
     def register(self, year: int):
@@ -588,22 +252,3 @@ class Desk:
                 stored.explanations.pop(rule, None)
             if placed is not None:
                 placed.result["explanations"] = {**(stored.result.get("explanations") or {}), **stored.explanations}
-
-
-class _Transaction:
-    def __init__(self, db):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind, *_):
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
-
-
-def _fsync_dir(folder: Path):
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
