@@ -39,7 +39,7 @@ async def _page(request: Request, year, unit, current):
     own = [s for s in subs if s.unit == unit.code]
     return render(request, "department.html", year=year, unit=unit, base=_base(request), current=current,
                   submissions=[submission_view(s) for s in reversed(own)], office=False,
-                  last_year=await sync(unit_has, desk, year, unit.code))
+                  last_year=await sync(unit_has, desk, year, unit))
 
 
 async def unit_home(request: Request):

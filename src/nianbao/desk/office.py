@@ -119,7 +119,7 @@ async def unit_page(request: Request):
 
     return render(request, "office_unit.html", year=year, unit=unit, link=link, submissions=views,
                   has_earlier=len(subs) > 1, counted=await sync(_counted, desk, year, code),
-                  last_year=await sync(unit_has, desk, year, code))
+                  last_year=await sync(unit_has, desk, year, unit))
 
 
 def _counted(desk, year: int, code: str) -> str | None:

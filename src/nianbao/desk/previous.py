@@ -12,7 +12,7 @@ matching of the command line, nothing else.
     last_years(desk, year) -> LastYears | None               # loaded once, again when the source changes
     lights(desk, year) -> dict | None                        # LastYears.by, for the examining worker
     for_units(desk, year, units) -> list | None              # each unit's light tuple (or None), in order
-    unit_has(desk, year, code) -> bool | None                # its template carries last year (None: no data)
+    unit_has(desk, year, unit) -> bool | None                # its template carries last year (None: no data)
     previous_for(path, by) -> Filing | None                  # in the worker: the upload's unit's last year
     summary(desk, year) -> dict                              # what the collection page says about it
 """
@@ -161,11 +161,11 @@ def for_units(desk, year: int, units) -> list | None:
     return [found.light(u.code, u.name) for u in units] if found is not None else None
 
 
-def unit_has(desk, year: int, code: str) -> bool | None:
-    """Whether the unit's template carries last year (None: the collection has no last-year data at all)."""
-    units = [u for u in desk.units(year) if u.code == code]
-    found = for_units(desk, year, units)
-    return None if found is None else bool(found and found[0])
+def unit_has(desk, year: int, unit) -> bool | None:
+    """Whether the unit's (UnitInfo) template carries last year (None: the collection has no last-year data at
+    all). Every department page asks: it looks up the one unit, never the whole roster."""
+    found = last_years(desk, year)
+    return None if found is None else bool(found.light(unit.code, unit.name))
 
 
 def previous_for(path: Path, by: dict):
