@@ -24,6 +24,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def trusted_proxies(values) -> list[str]:
+    """The addresses (or networks) of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto the desk
+    believes. None by default: uvicorn would otherwise believe them from 127.0.0.1, so any process on the machine
+    could name a new client address with each login guess and never be throttled."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise NianbaoError(f"--proxy {value}：不是 IP 地址或网段（如 127.0.0.1、10.0.0.0/24）") from None
+    return list(values)
+
+
 def read_password_file(path) -> str:
     p = Path(path)
     try:
@@ -72,14 +84,18 @@ def load_demo(workspace: Path, samples: Path):
 @click.option("--password-file", type=click.Path(dir_okay=False),
               help=f"首次启动时从此文件读取办公室密码（也可用环境变量 {PASSWORD_ENV}）")
 @click.option("--public-url", help="写进填报链接的地址，如 https://nianbao.example.gov.cn（经反向代理时）")
+@click.option("--proxy", "proxies", multiple=True, metavar="IP",
+              help="反向代理（如 nginx）的地址，如 127.0.0.1：只相信它转发的客户端地址（X-Forwarded-For）；可写多次。"
+                   "不设时不相信任何转发头")
 @click.option("--demo", is_flag=True, help="打开一个预先载入 samples/ 示例的工作区，供试用")
-def command(workspace, host, port, password_file, public_url, demo):
+def command(workspace, host, port, password_file, public_url, proxies, demo):
     import uvicorn
 
     from ..desk.app import create_app
     from ..desk.store import DEFAULT_WORKSPACE, Desk
 
     ws = Path(workspace) if workspace else (Path("nianbao-desk-demo") if demo else DEFAULT_WORKSPACE)
+    proxies = trusted_proxies(proxies)
     _check_port(host, port)
     if demo:
         samples = Path("samples")
@@ -108,5 +124,6 @@ def command(workspace, host, port, password_file, public_url, demo):
     if demo:
         click.echo(f"演示密码：{DEMO_PASSWORD}（各单位链接见登记表里的单位页面）")
     click.echo("按 Ctrl+C 停止。")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False,
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None, server_header=False,
                 timeout_graceful_shutdown=5)
