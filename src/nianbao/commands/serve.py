@@ -92,6 +92,7 @@ def command(workspace, host, port, password_file, public_url, proxies, demo):
     import uvicorn
 
     from ..desk.app import create_app
+    from ..desk.protocol import DeskProtocol
     from ..desk.store import DEFAULT_WORKSPACE, Desk
 
     ws = Path(workspace) if workspace else (Path("nianbao-desk-demo") if demo else DEFAULT_WORKSPACE)
@@ -125,5 +126,5 @@ def command(workspace, host, port, password_file, public_url, proxies, demo):
         click.echo(f"演示密码：{DEMO_PASSWORD}（各单位链接见登记表里的单位页面）")
     click.echo("按 Ctrl+C 停止。")
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=bool(proxies),
-                forwarded_allow_ips=proxies or None, server_header=False,
+                forwarded_allow_ips=proxies or None, server_header=False, http=DeskProtocol, ws="none",
                 timeout_graceful_shutdown=5)

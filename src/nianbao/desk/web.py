@@ -32,9 +32,11 @@ ERRORS = {  # status → (title, what to do)
     403: ("无权访问", "这个页面需要办公室登录，或您的链接无权查看这里的内容。"),
     404: ("找不到页面", "地址有误，或链接已被撤销。请向区政务公开办索取新的链接。"),
     405: ("不支持的操作", "这个地址不接受这种请求。请从页面上的按钮或链接进入。"),
+    408: ("请求超时", "请求发送得太慢，连接已关闭。请检查网络后重新打开页面，或重新上传。"),
     413: ("文件太大", "上传的文件超过了允许的大小。请确认选对了文件（年度报告填报表通常不到 1 MB）。"),
     429: ("尝试次数过多", "登录失败次数过多，请稍后再试。"),
     500: ("系统出错", "处理请求时出了错，已记录。请稍后重试；若仍出错，请联系区政务公开办。"),
+    503: ("收集台正忙", "同时访问的人太多，请稍等一两分钟后刷新页面重试。已经收下的文件不受影响。"),
 }
 
 
@@ -78,6 +80,31 @@ async def error_page(request: Request, exc: Exception) -> HTMLResponse:
                       office=False, back=back)
     response.headers.update(headers)
     return response
+
+
+def _plain_error(status: int) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The error page of `status` for an answer given before any request reached the app (see protocol.py): no
+    session, no CSRF token; the connection is closed after it."""
+    title, hint = ERRORS[status]
+    body = ENV.get_template("error.html").render(title=title, hint=hint, code=status, office=False).encode()
+    return [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"), *HEADERS], body
+
+
+async def busy(scope, receive, send):
+    """The answer of a crowded desk (503), without reading the request."""
+    headers, body = _plain_error(503)
+    await send({"type": "http.response.start", "status": 503, "headers": headers + [(b"retry-after", b"60")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def static_page(status: int) -> bytes:
+    """The error page as the bytes of a whole HTTP answer, for a connection the app never saw (408)."""
+    from http import HTTPStatus
+
+    headers, body = _plain_error(status)
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode()] + [k + b": " + v for k, v in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
 # ------------------------------------------------------------------------------------------------ store calls, files
