@@ -153,6 +153,29 @@ def test_explanation_travels_into_the_register_and_survives_a_restart(tmp_path):
         assert [s.id for s in again.unit_submissions(YEAR, "D01")] == [sub.id]
 
 
+def test_an_explanation_typed_through_another_desk_on_the_workspace_shows_at_once(tmp_path):
+    running = _desk(tmp_path)  # the desk serving the office; `other`: a second worker or desk process on the folder
+    bad = dict(_values(5), **{"t3.new.total": -1})
+    write_return(tmp_path / "x.xlsx", bad, unit=UNITS[0][1], code="D01", key=running.office_key())
+    sub = running.receive(YEAR, _chunks(tmp_path / "x.xlsx"), "x.xlsx", unit="D01")
+    rule = sub.errors[0]["rule"]
+
+    def shown() -> str:
+        return next(r for r in register_rows(running.register(YEAR)) if r[1] == "D01")[13]
+
+    assert shown() == ""
+    with Desk(tmp_path / "ws") as other:
+        other.set_explanation(sub.id, rule, "另一进程填写的说明")
+        assert shown() == f"{rule}：另一进程填写的说明"
+        assert running.submission(sub.id).explanations == {rule: "另一进程填写的说明"}
+        other.set_explanation(sub.id, rule, "")
+        assert shown() == "" and running.submission(sub.id).explanations == {}
+    running.set_explanation(sub.id, rule, "本进程的说明")  # and the other way round, for the next desk that opens
+    with Desk(tmp_path / "ws") as other:
+        assert other.submission(sub.id).explanations == {rule: "本进程的说明"}
+    running.close()
+
+
 CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path

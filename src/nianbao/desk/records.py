@@ -85,6 +85,7 @@ class Live:
         from ..roster import Unit
 
         self.desk, self.year, self.version, self.last = desk, year, version, 0
+        self.seen = None  # the database's data_version when the explanations were last read
         units = [Unit(u.code, u.name, u.type, u.contact) for u in desk.units(year)]
         self.register = Register(format_for_year(year), year, units)
         self.subs: dict[int, tuple[Submission, object]] = {}
@@ -104,6 +105,25 @@ class Live:
         for sid, unit, digest, filename, size, received_at, result in rows:
             self.add(Submission(sid, self.year, unit, digest, filename, size, received_at, json.loads(result),
                                 typed.get(sid, {})))
+
+    def read_explanations(self):
+        """Every explanation typed for the collection's submissions, as the database has it now: some may have been
+        typed (or removed) through another connection — another worker, another desk process on the workspace."""
+        typed: dict[int, dict] = {}
+        for sid, rule, text in self.desk.db.execute(
+                "SELECT e.submission, e.rule, e.text FROM explanations e JOIN submissions s ON s.id = e.submission"
+                " WHERE s.year = ? AND e.submission <= ?", (self.year, self.last)):
+            typed.setdefault(sid, {})[rule] = text
+        for sid in self.subs:
+            if self.subs[sid][0].explanations != typed.get(sid, {}):
+                self.explain(sid, typed.get(sid, {}))
+
+    def explain(self, sid: int, typed: dict):
+        """The submission's typed explanations are `typed`: the register shows them over the workbook's 说明."""
+        stored, placed = self.subs[sid]
+        stored.explanations = dict(typed)
+        if placed is not None:
+            placed.result["explanations"] = {**(stored.result.get("explanations") or {}), **stored.explanations}
 
     def add(self, sub: Submission):
         r = dict(sub.result)

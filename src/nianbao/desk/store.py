@@ -179,10 +179,15 @@ class Desk(Access, Receiving):
 
     def _live(self, year: int) -> "Live":
         version = self._one("SELECT version FROM collections WHERE year = ?", year)[0]
+        seen = self.db.execute("PRAGMA data_version").fetchone()[0]  # changes when another connection commits
         live = self._registers.get(year)
         if live is None or live.version != version:
             live = self._registers[year] = Live(self, year, version)
+            live.seen = seen
         live.catch_up()
+        if live.seen != seen:
+            live.read_explanations()
+            live.seen = seen
         return live
 
     def submissions(self, year: int) -> list[Submission]:
@@ -245,10 +250,5 @@ class Desk(Access, Receiving):
                 else:
                     self.db.execute("DELETE FROM explanations WHERE submission = ? AND rule = ?", (sub.id, rule))
             live = self._live(sub.year)
-            stored, placed = live.subs[sub.id]
-            if text:
-                stored.explanations[rule] = text
-            else:
-                stored.explanations.pop(rule, None)
-            if placed is not None:
-                placed.result["explanations"] = {**(stored.result.get("explanations") or {}), **stored.explanations}
+            typed = {r: t for r, t in live.subs[sub.id][0].explanations.items() if r != rule}
+            live.explain(sub.id, {**typed, rule: text} if text else typed)
