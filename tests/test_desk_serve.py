@@ -23,6 +23,17 @@ def test_binding_beyond_loopback_is_refused_until_a_password_exists(tmp_path):
     r = serve(tmp_path / "ws", "--host", "0.0.0.0", "--port", free_port())
     assert r.returncode == 2
     assert "尚未设置办公室密码" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "ws").exists()  # refused before anything was made
+
+
+def test_an_existing_workspace_without_a_password_is_refused_beyond_loopback_and_left_as_it_was(tmp_path):
+    from nianbao.desk.store import Desk
+
+    Desk(tmp_path / "ws").close()
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "ws").rglob("*"))
+    r = serve(tmp_path / "ws", "--host", "0.0.0.0", "--port", free_port())
+    assert r.returncode == 2 and "尚未设置办公室密码" in r.stderr
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "ws").rglob("*")) == before
 
 
 def test_a_bad_password_file_is_a_chinese_error(tmp_path):
@@ -30,6 +41,7 @@ def test_a_bad_password_file_is_a_chinese_error(tmp_path):
     pw.write_text("short\n", encoding="utf-8")
     r = serve(tmp_path / "ws", "--password-file", pw, "--port", free_port())
     assert r.returncode != 0 and "至少需要 10 个字符" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "ws").exists()
 
 
 def test_first_start_asks_for_the_password_in_the_browser(tmp_path):

@@ -45,6 +45,28 @@ def read_password_file(path) -> str:
     return pw
 
 
+def has_password(workspace: Path) -> bool:
+    """Whether the workspace has its office password, creating nothing (a refusal leaves no empty folder)."""
+    from ..desk.store import Desk
+
+    if not (workspace / "desk.sqlite3").is_file():
+        return False
+    with Desk(workspace) as desk:
+        return desk.has_password()
+
+
+def first_password(password_file) -> str:
+    """The office password a script gives for a first start, read and checked before anything is created."""
+    from ..desk.access import check_password
+
+    pw = read_password_file(password_file)
+    try:
+        check_password(pw)
+    except NianbaoError as e:
+        raise NianbaoError(f"密码文件 {password_file}：{e.message}") from None
+    return pw
+
+
 def _check_port(host: str, port: int):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
@@ -97,6 +119,13 @@ def command(workspace, host, port, password_file, public_url, proxies, demo):
 
     ws = Path(workspace) if workspace else (Path("nianbao-desk-demo") if demo else DEFAULT_WORKSPACE)
     proxies = trusted_proxies(proxies)
+    password_file = password_file or os.environ.get(PASSWORD_ENV)
+    first = not demo and not has_password(ws)  # no office password yet: it comes from the file or the browser
+    password = first_password(password_file) if first and password_file else None
+    if first and password is None and not is_loopback(host):
+        click.secho(f"错误：尚未设置办公室密码，不能在 {host} 上对外提供服务。请先在本机启动（--host 127.0.0.1）并在浏览器中"
+                    f"设置密码，或用 --password-file 提供密码。", fg="red", err=True)
+        raise SystemExit(2)
     _check_port(host, port)
     if demo:
         samples = Path("samples")
@@ -105,16 +134,8 @@ def command(workspace, host, port, password_file, public_url, proxies, demo):
         desk = load_demo(ws, samples)
     else:
         desk = Desk(ws, workers=None)  # uploads examined in worker processes: every core, and a crash costs one
-    password_file = password_file or os.environ.get(PASSWORD_ENV)
-    if password_file and not desk.has_password():
-        try:
-            desk.set_password(read_password_file(password_file))
-        except NianbaoError as e:
-            raise NianbaoError(f"密码文件 {password_file}：{e.message}") from None
-    if not is_loopback(host) and not desk.has_password():
-        click.secho(f"错误：尚未设置办公室密码，不能在 {host} 上对外提供服务。请先在本机启动（--host 127.0.0.1）并在浏览器中"
-                    f"设置密码，或用 --password-file 提供密码。", fg="red", err=True)
-        raise SystemExit(2)
+    if password is not None and not desk.has_password():
+        desk.set_password(password)
     shown_host = f"[{host}]" if ":" in host else host
     public_url = (public_url or f"http://{shown_host}:{port}").rstrip("/")
     app = create_app(desk, public_url)

@@ -16,6 +16,13 @@ from ..errors import NianbaoError
 from .records import UnitInfo
 
 UNIT_PATH = "/u/"
+MIN_PASSWORD = 10
+
+
+def check_password(password: str):
+    """Refuses (in Chinese) a password the office may not choose."""
+    if len(password or "") < MIN_PASSWORD:
+        raise NianbaoError(f"密码至少需要 {MIN_PASSWORD} 个字符")
 
 
 def _now() -> dt.datetime:
@@ -49,8 +56,7 @@ class Access:
         """Sets (or changes) the office's password, argon2id-hashed; the office key is created with it."""
         from argon2 import PasswordHasher
 
-        if len(password or "") < 10:
-            raise NianbaoError("密码至少需要 10 个字符")
+        check_password(password)
         digest = PasswordHasher().hash(password)
         self.office_key()
         with self.lock, self._tx():
