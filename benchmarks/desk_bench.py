@@ -13,6 +13,7 @@ roster is 10,000 units, the first of them the bench's returns' units, with the b
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 import socket
@@ -132,9 +133,12 @@ def run(workdir: Path, runs: int = 3, uploads: int = 40, units: int = ROSTER_UNI
     ws, links = set_up(workdir, units)
     proc, url = _serve(ws)
     try:
+        load = [os.getloadavg()[0]]  # the machine is shared: every figure goes with the load it was measured under
         seq = [_upload(url, links[f.stem], f) for f in files[:uploads]]
+        load.append(os.getloadavg()[0])
         with ThreadPoolExecutor(10) as pool:
             par = list(pool.map(lambda f: _upload(url, links[f.stem], f), files[:uploads]))
+        load.append(os.getloadavg()[0])
         render, render_ok = _register_render(url, max(5, runs * 2), units)
     finally:
         proc.terminate()
@@ -143,9 +147,11 @@ def run(workdir: Path, runs: int = 3, uploads: int = 40, units: int = ROSTER_UNI
     out = {
         "desk_check_one": {"median_s": round(base, 4), "what": "nianbao check FILE --json (whole process)"},
         "desk_upload": {"p50_s": round(_p(seq_s, .5), 4), "p95_s": round(_p(seq_s, .95), 4), "n": len(seq),
-                        "ok": all(ok for _, ok in seq), "what": "upload → verdict page, one department at a time"},
+                        "ok": all(ok for _, ok in seq), "load": load[:2],
+                        "what": "upload → verdict page, one department at a time"},
         "desk_upload_x10": {"p50_s": round(_p(par_s, .5), 4), "p95_s": round(_p(par_s, .95), 4), "n": len(par),
-                            "ok": all(ok for _, ok in par), "what": "upload → verdict page, 10 departments at once"},
+                            "ok": all(ok for _, ok in par), "load": load[1:],
+                            "what": "upload → verdict page, 10 departments at once"},
         "desk_register": {"median_s": round(statistics.median(render), 4), "max_s": round(max(render), 4),
                           "units": units, "ok": render_ok, "what": f"register page, {units:,}-unit roster"},
     }
@@ -171,14 +177,17 @@ def targets(d: dict) -> list[dict]:
 
 
 def lines(d: dict) -> list[str]:
-    out = ["", "| desk | p50 / median s | p95 s | × nianbao check of one file |", "|---|---:|---:|---:|"]
+    out = ["", "| desk | p50 / median s | p95 s | × nianbao check of one file | load average (1 min) |",
+           "|---|---:|---:|---:|---|"]
     base = d["desk_check_one"]["median_s"]
-    out.append(f"| {d['desk_check_one']['what']} | {base} | | 1 |")
+    out.append(f"| {d['desk_check_one']['what']} | {base} | | 1 | |")
     for k in ("desk_upload", "desk_upload_x10"):
         r = d[k]
-        out.append(f"| {r['what']}{'' if r['ok'] else ' ⚠'} | {r['p50_s']} | {r['p95_s']} | {r['p95_vs_check']} |")
+        load = " → ".join(f"{x:.1f}" for x in r.get("load", []))
+        out.append(f"| {r['what']}{'' if r['ok'] else ' ⚠'} | {r['p50_s']} | {r['p95_s']} | {r['p95_vs_check']} "
+                   f"| {load} |")
     r = d["desk_register"]
-    out.append(f"| {r['what']}{'' if r['ok'] else ' ⚠'} | {r['median_s']} | | {r['vs_check']} |")
+    out.append(f"| {r['what']}{'' if r['ok'] else ' ⚠'} | {r['median_s']} | | {r['vs_check']} | |")
     return out
 
 

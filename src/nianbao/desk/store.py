@@ -110,9 +110,7 @@ class Desk(Access, Receiving):
 
     def close(self):
         with self.lock:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
+            self._close_receiving()  # the examining workers and the submissions' own connection
             self.db.close()
 
     def __enter__(self):
@@ -166,7 +164,7 @@ class Desk(Access, Receiving):
                 (int(year),))]
 
     def _need(self, year: int) -> int:
-        if self.collection(year) is None:
+        if self._one("SELECT 1 FROM collections WHERE year = ?", int(year)) is None:  # not counting its units
             raise NianbaoError(f"还没有 {year} 年度的收集（请先用名单建立）")
         return int(year)
 
