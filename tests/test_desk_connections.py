@@ -44,7 +44,8 @@ def test_a_new_forwarded_address_for_every_guess_is_throttled_all_the_same(tmp_p
     server = _served(tmp_path)
     try:
         answers = _guesses(server.url, [(f"猜测的密码-{i:04d}", f"10.9.0.{i + 1}") for i in range(20)])
-        assert answers[401] <= 5 and answers[429] >= 15, answers
+        # 5 free, then waits of 2, 4, 8 … s: a loaded machine spreading the guesses over seconds lets a few more in
+        assert answers[401] <= 9 and answers[429] >= 11, answers
     finally:
         server.stop()
 
@@ -52,8 +53,8 @@ def test_a_new_forwarded_address_for_every_guess_is_throttled_all_the_same(tmp_p
 def test_behind_the_named_proxy_each_forwarded_client_is_throttled_on_its_own(tmp_path):
     server = _served(tmp_path, "--proxy", "127.0.0.1")
     try:
-        answers = _guesses(server.url, [(f"猜测的密码-{i:04d}", "10.1.1.1") for i in range(10)])
-        assert answers[401] <= 5 and answers[429] >= 5, answers
+        answers = _guesses(server.url, [(f"猜测的密码-{i:04d}", "10.1.1.1") for i in range(16)])
+        assert answers[401] <= 9 and answers[429] >= 7, answers
         # another clerk behind the same proxy is not locked out by the guesser
         assert _guesses(server.url, [(PASSWORD, "10.2.2.2")]) == {303: 1}
     finally:
@@ -115,7 +116,7 @@ def test_a_request_dribbling_its_headers_is_cut_off_and_the_desk_answers_others_
 
 class _Short(DeskProtocol):
     """The desk's protocol with bounds a test can wait for."""
-    headers_seconds, body_pause_seconds, body_seconds, max_connections = 2.0, 1.0, 3.0, 4
+    headers_seconds, body_pause_seconds, body_seconds, max_connections = 5.0, 2.0, 4.0, 4
 
 
 @contextmanager
@@ -147,11 +148,11 @@ def test_an_upload_whose_body_dribbles_or_stalls_is_cut_off_and_nothing_is_store
         head = (f"POST /u/{desk.link_for(YEAR, 'D01')}/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
                 "Content-Type: multipart/form-data; boundary=B\r\n\r\n").encode()
         body = b'--B\r\nContent-Disposition: form-data; name="file"; filename="r.xlsx"\r\n\r\n' + b"x" * 1000
-        # a byte every 0.5 s never pauses 1 s, but the whole body is due in 3 s
-        seconds, _ = _held(port, head + body[:10], body[10:], 0.5, 15)
-        assert 2.5 <= seconds <= 5, seconds
-        seconds, _ = _held(port, head + body, b"", 0.5, 15)  # stalls: closed after a pause of 1 s
-        assert seconds <= 3, seconds
+        # a byte every 0.3 s never pauses 2 s, but the whole body is due in 4 s
+        seconds, _ = _held(port, head + body[:10], body[10:], 0.3, 20)
+        assert 3.5 <= seconds <= 8, seconds
+        seconds, _ = _held(port, head + body, b"", 0.3, 20)  # stalls: closed after a pause of 2 s
+        assert 1.5 <= seconds <= 5, seconds
         assert desk.unit_submissions(YEAR, "D01") == []
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
 
