@@ -161,6 +161,24 @@ def test_login_wrong_password_then_throttled(client):
     assert client.get("/office", follow_redirects=False).status_code == 303
 
 
+def test_a_slow_password_check_does_not_use_up_the_wait(desk, client, monkeypatch):
+    import time
+
+    real = desk.verify_password
+
+    def slow(password):
+        time.sleep(2.5)  # a machine so busy that one argon2 check outlasts the first wait (2 s)
+        return real(password)
+
+    token = csrf_of(client.get("/login").text)
+    for n in range(5):
+        if n == 4:
+            monkeypatch.setattr(desk, "verify_password", slow)
+        assert client.post("/login", data={"csrf_token": token, "password": "不对的密码"}).status_code == 401
+    monkeypatch.setattr(desk, "verify_password", real)
+    assert client.post("/login", data={"csrf_token": token, "password": PASSWORD}).status_code == 429
+
+
 def test_session_cookie_is_signed_httponly_and_secure_behind_https(desk):
     with TestClient(create_app(desk, "https://nianbao.example.gov.cn"), base_url="https://testserver") as c:
         r = login(c)

@@ -68,6 +68,7 @@ async def login(request: Request):
         raise HTTPException(429)
     throttle.failed(who)  # counted before the check: attempts sent all at once are throttled too
     if not await run_in_threadpool(desk.verify_password, form.get("password", "")):
+        throttle.refused(who)
         return render(request, "login.html", 401, problem="密码不正确", next=form.get("next", "/office"))
     throttle.succeeded(who)
     _log_in(request)

@@ -204,5 +204,11 @@ class Throttle:
             for k in sorted(self.failures, key=lambda k: self.failures[k][1])[:5000]:
                 del self.failures[k]
 
+    def refused(self, who: str) -> None:
+        """The wait runs from the refusal the client saw, not from when its attempt came in: a password check slowed
+        by a busy machine does not use up the wait."""
+        if who in self.failures:
+            self.failures[who] = (self.failures[who][0], time.monotonic())
+
     def succeeded(self, who: str) -> None:
         self.failures.pop(who, None)
