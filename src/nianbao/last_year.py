@@ -167,9 +167,22 @@ def _read_one(path: str) -> tuple[list, list[str]]:
     from .returns import load_previous
 
     warnings: list[str] = []
-    found = load_previous(path, warn=warnings.append)
+    found = load_previous(path, warn=warnings.append, read_workbook=_read_numbers)
     filings = list({id(f): f for f in found.values()}.values())
     return [light(f) for f in filings] + [u for f in filings for u in _breakdown(path, f)], warnings
+
+
+def _read_numbers(path) -> Filing:
+    """A workbook of last year as far as a template needs it: who sent it, its layout and its numbers (the tables
+    and the identity sheet, opened once; not the narrative, the results or the checks of a whole reading)."""
+    from .xlsx_read import NUMBERS_FIRST, Book, read_tables
+
+    book = Book(Path(path), first=NUMBERS_FIRST)
+    fmt, identity, raw, where, findings, _ = read_tables(book)
+    filing = Filing(fmt=fmt, identity=identity, raw=raw, where=where, source=str(path), origin="return",
+                    findings=findings)
+    filing.book = book  # a district summary's breakdown is read from the same book (_breakdown)
+    return filing
 
 
 def _breakdown(path: str, summary: Filing) -> list[tuple]:
@@ -180,7 +193,7 @@ def _breakdown(path: str, summary: Filing) -> list[tuple]:
 
     if not path.lower().endswith(".xlsx"):
         return []
-    book = Book(Path(path))
+    book = getattr(summary, "book", None) or Book(Path(path))
     sheet = BREAKDOWN_CSV.rsplit(".", 1)[0]  # the sheet of the breakdown, named like its CSV
     if sheet not in book.sheets:
         return []

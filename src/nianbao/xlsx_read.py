@@ -72,6 +72,9 @@ _NOT_FOR_VALUES = ("xl/theme/", "xl/media/", "xl/printerSettings/", "xl/drawings
 # is inflated when it is asked for, and the template's instructions and flag sheet never are
 _READ_FIRST = frozenset([t.sheet for t in load_format(DEFAULT_LAYOUT).tables.values()] + [
     load_format(DEFAULT_LAYOUT).workbook[k] for k in ("narrative", "results", "identity")])
+# what last year's reading needs (read_tables): the numbers and who sent them
+NUMBERS_FIRST = frozenset([t.sheet for t in load_format(DEFAULT_LAYOUT).tables.values()] + [
+    load_format(DEFAULT_LAYOUT).workbook["identity"]])
 
 
 class Content(tuple):
@@ -97,7 +100,7 @@ class Book:
     through defusedxml. A member that is never inflated is never parsed by anything.
     """
 
-    def __init__(self, path: Path, limits: Limits = LIMITS):
+    def __init__(self, path: Path, limits: Limits = LIMITS, first: frozenset = _READ_FIRST):
         self.path = path
         self.limits = limits
         self._grids: dict[str, list[list]] = {}
@@ -130,7 +133,7 @@ class Book:
             raise UnreadableFile("压缩包中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿")
         else:
             self._read_structure()
-            skip = {p for n, p in self.sheet_paths.items() if n not in _READ_FIRST} | set(self.members)
+            skip = {p for n, p in self.sheet_paths.items() if n not in first} | set(self.members)
             self.members.update(z.inflate(lambda n: n == "_rels/.rels" or (
                 n.startswith("xl/") and not n.startswith(_NOT_FOR_VALUES) and n not in skip)))
             # calamine reads the members as inflated and checked, never the original: a header that lies about a
@@ -396,10 +399,9 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
 
 
 # ------------------------------------------------------------------------------------------ the filing
-def read(path, limits: Limits = LIMITS) -> Filing:
-    """Read a returned workbook into a Filing. Raises UnreadableFile (exit 2) for what is not a nianbao workbook."""
-    path = Path(path)
-    book = Book(path, limits)
+def read_tables(book: Book) -> tuple[ReportFormat, dict, dict, dict, list[Finding], list[str]]:
+    """(format, identity, raw cells by key, where each was read, findings, cues): who sent the workbook and the
+    numbers they typed, all that last year's reading needs (last_year); read() adds the rest."""
     identity = read_identity(book)
     fmt, cues = detect_format(book, identity)
     findings, sheet_of = check_structure(book, fmt)
@@ -419,6 +421,14 @@ def read(path, limits: Limits = LIMITS) -> Filing:
                 findings.append(Finding("C01", "error", formula_rule.text(
                     "formula", where=f"{where[key]}（{cell.label}）", actual=raw[key]),
                     keys=[key], cells=[where[key]], actual=raw[key]))
+    return fmt, identity, raw, where, findings, cues
+
+
+def read(path, limits: Limits = LIMITS) -> Filing:
+    """Read a returned workbook into a Filing. Raises UnreadableFile (exit 2) for what is not a nianbao workbook."""
+    path = Path(path)
+    book = Book(path, limits)
+    fmt, identity, raw, where, findings, cues = read_tables(book)
     narrative = {}
     wbk = fmt.workbook
     if wbk["narrative"] in book.sheets:
