@@ -150,6 +150,23 @@ def check_stamped_cells(fmt: ReportFormat, previous: Filing, shown) -> list[Find
     return out
 
 
+def check_value_rows(fmt: ReportFormat, previous: Filing, shown: list) -> list[Finding]:
+    """I01 when last year's numbers on the identity sheet (what the live change clauses and Y-03 read) are not the
+    signed ones — a department that unhid the sheet and edited them; `shown`: the cells, in value_rows' order."""
+    sheet = fmt.workbook["identity"]
+    bad = []
+    for (key, row), got in zip(value_rows(fmt).items(), shown):
+        want = previous.raw.get(key)
+        number = isinstance(got, (int, float)) and not isinstance(got, bool)
+        if (want is None) != (got is None) or (want is not None and (not number or abs(got - want) > 1e-9)):
+            bad.append(f"{sheet}!B{row + 1}")
+    if not bad:
+        return []
+    first = "、".join(c.rpartition("!")[2] for c in bad[:5]) + ("、…" if len(bad) > 5 else "")
+    return [Finding("I01", "error", fmt.rules["I01"].text("previous_rows", sheet=sheet, n=len(bad), first=first),
+                    cells=bad)]
+
+
 # ------------------------------------------------------------------------------------------------ loading
 def light(filing: Filing) -> tuple:
     """A filing as little data (it crosses process boundaries): layout, values, who and which year."""
@@ -186,8 +203,9 @@ def _read_numbers(path) -> Filing:
 
 
 def _breakdown(path: str, summary: Filing) -> list[tuple]:
-    """Each unit of a district summary (collect's 汇总.xlsx): its row of the breakdown sheet, keyed as the
-    sheet's own field row says — one file of last year for a whole roster."""
+    """Each unit of a district summary (collect's 汇总.xlsx): its row of the breakdown sheet — or, for a district
+    too big for a sheet, of the breakdown CSV beside the summary, which the sheet names — keyed as the field row
+    says: one file of last year for a whole roster."""
     from .summary import BREAKDOWN_CSV
     from .xlsx_read import Book
 
@@ -198,18 +216,54 @@ def _breakdown(path: str, summary: Filing) -> list[tuple]:
     if sheet not in book.sheets:
         return []
     rows = book.rows(sheet)
+    units = _unit_rows(rows)
+    if not units and any(BREAKDOWN_CSV in str(r[0]) for r in rows[2:] if r):  # "分单位明细另存为 分单位明细.csv"
+        beside = Path(path).with_name(BREAKDOWN_CSV)
+        if not beside.is_file():
+            raise NianbaoError(f"上年汇总表 {Path(path).name} 的分单位明细另存在同一文件夹的 {BREAKDOWN_CSV} 中，"
+                               f"但 {beside.parent} 中没有这个文件：请把它与汇总表放在一起，否则各单位没有上年数据")
+        rows = _csv_rows(beside)
+        units = _unit_rows(rows)
     keys = rows[1][2:] if len(rows) > 1 else []
     wanted = [(i, k) for i, k in enumerate(keys) if k in summary.fmt.cells]
     out = []
-    for row in rows[2:]:
-        if len(row) < 2 or not row[1] or not isinstance(row[1], str) or row[1] == "合计":
-            continue  # a note under the rows, or the CSV's total
+    for row in units:
         values = {k: row[2 + i] for i, k in wanted if 2 + i < len(row) and isinstance(row[2 + i], (int, float))}
         values = {k: int(v) if isinstance(v, float) and v.is_integer() and summary.fmt.cells[k].type != "decimal"
                   else v for k, v in values.items()}
         out.append((summary.layout, values, {"unit": row[1], "unit_code": str(row[0] or ""),
                                              "year": str(summary.year or "")}))
     return out
+
+
+def _unit_rows(rows: list) -> list:
+    """The units' rows under the two header rows: not a note under them, nor the total."""
+    return [r for r in rows[2:] if len(r) >= 2 and r[1] and isinstance(r[1], str) and r[1] != "合计"]
+
+
+def _csv_rows(path: Path) -> list[list]:
+    """The breakdown CSV (summary.write_breakdown_csv) as the sheet's rows: numbers as numbers, a code or name
+    that was neutralised against formula injection ('=…) as written."""
+    import csv
+    import math
+
+    def number(text: str):
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                v = float(text)
+                return v if math.isfinite(v) else text
+            except ValueError:
+                return text
+
+    def text(t: str) -> str:
+        return t[1:] if t[:2] in ("'=", "'+", "'-", "'@") else t
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return [[text(x) for x in row[:2]] + [number(x) for x in row[2:]] for row in csv.reader(f)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise NianbaoError(f"上年汇总表的分单位明细 {path.name} 无法读取：{e}") from None
 
 
 class LastYears:

@@ -18,7 +18,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from . import identity as ident
-from .last_year import check_stamped_cells, stamped_filing
+from .last_year import check_stamped_cells, check_value_rows, stamped_filing, value_rows
 from .errors import NianbaoError, UnreadableFile
 from .filing import Filing, Finding
 from .formats import (DEFAULT_LAYOUT, ReportFormat, available_layouts, col_letters, load_format, normalize_label,
@@ -454,6 +454,10 @@ def read(path, limits: Limits = LIMITS) -> Filing:
     if filing.previous is not None:
         findings += check_stamped_cells(fmt, filing.previous, lambda sheet, ref: book.values(
             sheet, [ref])[0] if sheet in book.sheets else None)
+        findings += check_value_rows(fmt, filing.previous, book.values(
+            wbk["identity"], [(r, 1) for r in value_rows(fmt).values()]))
+    # the hidden sheet gone, the identity read from the document properties (which cannot hold last year's values)
+    filing.identity_sheet = wbk["identity"] in book.sheets
     filing.container = book.kind
     filing.sha256 = book.sha256
     # the document properties that carry the save time (collect: the latest return wins)

@@ -11,14 +11,22 @@ from ..errors import NianbaoError, UnreadableFile
 
 
 def _load_previous(path):
-    """Last year's filing: a returned workbook or a published report."""
+    """Last year's filing: a returned workbook or a published report; or last year's district summary, whose
+    units (its breakdown sheet, or the breakdown CSV beside it) are matched to each return by code, then name."""
     from ..xlsx_read import read
 
     p = Path(path)
     if not p.exists():
         raise NianbaoError(f"找不到上年数据 {p}")
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        return read(p)
+        filing = read(p)
+        if p.suffix.lower() == ".xlsx":
+            from ..last_year import LastYears
+
+            units = LastYears.load(p)
+            if len(units) > 1:
+                return units
+        return filing
     from ..importer import import_report
 
     return import_report(p)
