@@ -225,12 +225,13 @@ def _breakdown(path: str, summary: Filing) -> list[tuple]:
         rows = _csv_rows(beside)
         units = _unit_rows(rows)
     keys = rows[1][2:] if len(rows) > 1 else []
-    wanted = [(i, k) for i, k in enumerate(keys) if k in summary.fmt.cells]
+    # each key's column, and whether a whole float there is a count (an int): worked out once, not per cell
+    cols = [(2 + i, k, summary.fmt.cells[k].type != "decimal") for i, k in enumerate(keys) if k in summary.fmt.cells]
     out = []
     for row in units:
-        values = {k: row[2 + i] for i, k in wanted if 2 + i < len(row) and isinstance(row[2 + i], (int, float))}
-        values = {k: int(v) if isinstance(v, float) and v.is_integer() and summary.fmt.cells[k].type != "decimal"
-                  else v for k, v in values.items()}
+        n = len(row)
+        values = {k: int(v) if whole and v.__class__ is float and v.is_integer() else v
+                  for c, k, whole in cols if c < n for v in (row[c],) if isinstance(v, (int, float))}
         out.append((summary.layout, values, {"unit": row[1], "unit_code": str(row[0] or ""),
                                              "year": str(summary.year or "")}))
     return out
@@ -275,15 +276,14 @@ class LastYears:
         self.all = list({id(v): v for v in by.values()}.values())
 
     @classmethod
-    def load(cls, path, warn=None) -> "LastYears":
-        from .review import parallel_map
-
+    def load(cls, path, warn=None, meanwhile=None) -> "LastYears":
+        """`meanwhile()` runs in this process while the files are read in others (a template's base is built)."""
         p = Path(path)
         if not p.exists():
             raise NianbaoError(f"找不到上年数据 {p}")
         files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
         by: dict = {}
-        for lights, warnings in parallel_map(_read_one, [str(q) for q in files]):
+        for lights, warnings in _read_all([str(q) for q in files], meanwhile):
             for w in warnings if warn else ():
                 warn(w)
             for data in lights:  # files in order: the first one found for a unit is used, as collect does
@@ -313,6 +313,25 @@ class LastYears:
     def match(self, code, name, single: bool = False) -> Filing | None:
         data = self.light(code, name, single)
         return filing_of(data) if data is not None else None
+
+
+def _read_all(names: list[str], meanwhile=None):
+    """_read_one of each file, in order: in a process pool (or, for one file, a process of its own) while
+    `meanwhile()` runs here; should no other process start, it runs after the first file."""
+    from .review import Aside, parallel_map
+
+    if meanwhile is None or not names:
+        yield from parallel_map(_read_one, names)
+        return
+    if len(names) == 1:
+        reading = Aside(lambda: _read_one(names[0]))
+        meanwhile()
+        yield reading.result()
+        return
+    results = parallel_map(_read_one, names)
+    yield next(results)  # the pool has all the files now
+    meanwhile()
+    yield from results
 
 
 def _norm(name) -> str:
