@@ -44,6 +44,16 @@ def test_breakdown_goes_to_csv_for_many_units(tmp_path):
     assert any(BREAKDOWN_CSV in n for n in notes)
 
 
+def _office_and_roster(tmp_path, n: int):
+    """The office's key file and key, and a roster of n units written to roster.csv."""
+    key_file = tmp_path / "office.key"
+    key, _, _ = load_key(key_file)
+    roster = [Unit(f"U{i:02d}", f"测试区第{i}局") for i in range(n)]
+    (tmp_path / "roster.csv").write_text("单位代码,单位名称\n" + "".join(f"{u.code},{u.name}\n" for u in roster),
+                                         encoding="utf-8")
+    return key_file, key, roster
+
+
 def test_many_send_backs_are_made_in_parallel_and_one_that_cannot_be_made_is_named(tmp_path):
     """20 failing returns: each gets its annotated copy (a process pool makes them); one whose attachment carries
     a DTD gets none, and the run says which and why instead of stopping."""
@@ -52,11 +62,7 @@ def test_many_send_backs_are_made_in_parallel_and_one_that_cannot_be_made_is_nam
     from helpers import run_cli
 
     fmt = load_format("2021")
-    key_file = tmp_path / "office.key"
-    key, _, _ = load_key(key_file)
-    roster = [Unit(f"U{i:02d}", f"测试区第{i}局") for i in range(20)]
-    (tmp_path / "roster.csv").write_text("单位代码,单位名称\n" + "".join(f"{u.code},{u.name}\n" for u in roster),
-                                         encoding="utf-8")
+    key_file, key, roster = _office_and_roster(tmp_path, 20)
     for i, u in enumerate(roster):
         values = random_valid_values(fmt, random.Random(i))
         values["t3.new.total"] += 1  # T3-… fails
@@ -86,11 +92,7 @@ def test_last_years_big_district_summary_gives_each_unit_its_breakdown_row(tmp_p
     from nianbao.xlsx_read import read
 
     fmt = load_format("2021")
-    key_file = tmp_path / "office.key"
-    key, _, _ = load_key(key_file)
-    roster = [Unit(f"U{i:02d}", f"测试区第{i}局") for i in range(4)]
-    (tmp_path / "roster.csv").write_text("单位代码,单位名称\n" + "".join(f"{u.code},{u.name}\n" for u in roster),
-                                         encoding="utf-8")
+    key_file, key, roster = _office_and_roster(tmp_path, 4)
     last = {u.code: random_valid_values(fmt, random.Random(30 + i)) for i, u in enumerate(roster)}
     for u in roster:
         (tmp_path / "in").mkdir(exist_ok=True)

@@ -63,7 +63,8 @@ def print_result(r: dict, out=None):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（每个文件一个对象）")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False),
               help="把未通过的表另存一份批注副本到此文件夹（原文件不动）")
-@click.option("--previous", type=click.Path(), help="上年数据（填报表或已发布的年度报告），用于跨年度校验")
+@click.option("--previous", type=click.Path(),
+              help="上年数据（填报表、上年的区级汇总表或已发布的年度报告），用于跨年度校验；汇总表按单位代码、名称对应各单位")
 @click.option("--key-file", type=click.Path(dir_okay=False), help="本办公室的签名密钥，用于核验模板身份")
 def command(paths, as_json, annotate_dir, previous, key_file):
     from ..review import find_workbooks, review_many
