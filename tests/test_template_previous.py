@@ -85,6 +85,7 @@ def test_previous_workbook_is_stamped_beside_the_inputs(tmp_path, fmt, last_year
     assert "上年“四、结转下年度继续办理”" in str(shown(out, "表三", "A30")[0])
     text = instructions(out)
     assert f"{UNIT} 2024 年度" in text and "Y-01 上年结转衔接" in text and "Y-02 现行有效件数衔接" in text
+    assert "即时核对：Y-01 上年结转衔接、Y-02 现行有效件数衔接、Y-03 内容雷同。" in text
     filing = read(out)
     assert verify(filing.identity, key) is None
     assert filing.previous.values == {k: last_year[k] for k in fmt.cells}

@@ -67,6 +67,12 @@ def value_refs(fmt: ReportFormat) -> dict[str, str]:
     return {k: f"{sheet}!B{r + 1}" for k, r in value_rows(fmt).items()}
 
 
+def repetition_rule(fmt: ReportFormat):
+    """Y-03, when the format words its tables part: checked live in a template that carries last year."""
+    rule = fmt.rules.get("Y-03")
+    return rule if rule is not None and "tables" in rule.messages else None
+
+
 def cross_year_rules(fmt: ReportFormat) -> list:
     """The rules about last year (Y-…): those with prev. terms and the advice that compares with last year."""
     return [r for r in fmt.rules.values() if r.id.startswith("Y-")]
@@ -105,7 +111,8 @@ def instructions(fmt: ReportFormat, last: LastYear | None, previous: Filing | No
     if last is None or not last.stamped:
         rules = "、".join(r.id for r in cross_year_rules(fmt))
         return " ".join((w["previous_none"].format(rules=rules),) + (last.notes if last else ()))
-    live = "、".join(dict.fromkeys(f"{s.inst.rule.id} {s.inst.rule.name}" for s in last.stamped))
+    live = [s.inst.rule for s in last.stamped] + [r for r in (repetition_rule(fmt),) if r is not None]
+    live = "、".join(dict.fromkeys(f"{r.id} {r.name}" for r in live))
     head = w["previous_source"].format(unit=previous.unit or "本单位", year=previous.year or "上", layout=previous.layout,
                                        rules=live)
     return " ".join((head,) + last.notes)

@@ -35,8 +35,7 @@ class Flags:
         self.key_row, self.inst_row, self.table_rows, self.cell_rows = {}, {}, {}, {}
         self.last = 0
         # Y-03, the tables copied from last year: live when the template carries last year (cached: its verdict)
-        rule = fmt.rules.get("Y-03")
-        self.repeat = rule if previous is not None and rule is not None and "tables" in rule.messages else None
+        self.repeat = ly.repetition_rule(fmt) if previous is not None else None
         self.repeat_row = None
         if self.repeat is not None:
             from .checks import tables_repeated
