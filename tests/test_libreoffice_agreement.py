@@ -104,6 +104,18 @@ def retyped_carried_over(fmt, values: dict, col: str, k: int) -> dict:
     return v
 
 
+def repeatable(fmt, values: dict) -> dict:
+    """Values that last year could have had too, every rule holding: 上年结转 = 结转下年度 (so 新收 = 总计), and as
+    many repealed as issued (so 现行有效 stays) — a return that copies last year's numbers passes every other check."""
+    v = dict(values)
+    for col in (c.key for c in fmt.tables["t3"].columns):
+        v[f"t3.carried_over.{col}"] = v[f"t3.carry_forward.{col}"]
+        v[f"t3.new.{col}"] = v[f"t3.total.{col}"]
+    for row in ("regulations", "normative_docs"):
+        v[f"t2.{row}.repealed"] = v[f"t2.{row}.issued"]
+    return v
+
+
 def make_cases(seed: int) -> list[Case]:
     rng = random.Random(seed)
     f21, f19 = load_format("2021"), load_format("2019")
@@ -198,6 +210,20 @@ def make_cases(seed: int) -> list[Case]:
     v = _valid(f21, rng)
     prev = consistent_previous(f21, v) | {"t3.carry_forward.research": 0}
     add("prev-blank", "2021", v | {"t3.carried_over.total": None, "t3.new.research": None}, previous=prev)
+    # Y-03: this year's tables the same as last year's (live in the template, red on 校验结果), or all but one cell,
+    # or the same where last year had numbers (its blanks not compared), or all 0 (not a copy)
+    for writer in ("build", "openpyxl"):
+        v = repeatable(f21, _valid(f21, rng))
+        add("prev-same", "2021", v, writer, previous=dict(v), probe=True)
+    v = repeatable(f21, _valid(f21, rng))
+    other = rng.choice([k for k in counts if not k.startswith(("t3.carry_forward.", "t2."))])
+    add("prev-same-but-one", "2021", v, "openpyxl", previous=v | {other: v[other] + 1}, probe=True)
+    v = repeatable(f21, _valid(f21, rng))
+    gone = rng.sample([k for k in counts if not k.startswith(("t3.carry_forward.", "t2."))], 5)
+    add("prev-same-last-blank", "2021", v, previous={k: x for k, x in v.items() if k not in gone})
+    add("prev-same-zeros", "2021", {k: 0 for k in f21.cells}, previous={k: 0 for k in f21.cells}, probe=True)
+    v = repeatable(f21, _valid(f21, rng))
+    add("prev-same-one-blank", "2021", v | {rng.choice(counts): None}, previous=dict(v))
     return cases
 
 
@@ -270,7 +296,7 @@ def _run_batch(soffice: str, root: Path) -> Batch:
     for c in probed:
         c.probes = add_format_probes(c.path, src / f"probe-{c.name}.xlsx", sheets)
     paths = [c.path for c in CASES] + [stale, signed] + [src / f"probe-{c.name}.xlsx" for c in probed]
-    converted = convert(soffice, paths, root / "out")
+    converted = convert(soffice, paths, root / "out", timeout=600)  # ~90 files on a busy machine
     for c, p in zip(CASES, converted):
         c.converted = p
     for c, p in zip(probed, converted[len(CASES) + 2:]):
@@ -339,7 +365,8 @@ def test_enough_fillings_of_every_kind():
     kinds = Counter(kind(c) for c in CASES)
     assert len(CASES) - kinds["zeros"] - kinds["untouched"] >= 50  # random ones
     for k in ("valid", "one-off", "total-broken", "blank", "blank-and-off", "negative", "decimal", "wu",
-              "prev-fresh", "prev-valid", "prev-retyped", "prev-in-force", "prev-blank"):
+              "prev-fresh", "prev-valid", "prev-retyped", "prev-in-force", "prev-blank", "prev-same",
+              "prev-same-but-one", "prev-same-last-blank", "prev-same-zeros"):
         assert kinds[k] >= 1, k
     assert sum(c.writer == "openpyxl" for c in CASES) >= 5
     assert sum(not c.numbers_valid for c in CASES) >= 10
@@ -467,3 +494,30 @@ def test_libreoffice_saved_return_keeps_identity_and_values(lo_batch):
     # (last year's values, too long for a document property, are on the hidden sheet only)
     fields = [f for f in ident.SIGNED if f != "previous"]
     assert {f: custom.get(f"nianbao_{f}") for f in fields} == {f: identity[f] for f in fields}
+
+
+def test_tables_copied_from_last_year_are_red_exactly_when_check_says_y03(lo_batch):
+    # Y-03 is live in a template that carries last year: 校验结果's Y-03 row shows check's own warning, red, exactly
+    # when `check` reports the tables copied; ✓ otherwise
+    cases = [c for c in CASES if c.previous is not None]
+    fmt = load_format("2021")
+    rule = fmt.rules["Y-03"]
+    said = {}
+    for case in cases:
+        found = [f for f in check(read(case.path)) if f.rule == "Y-03"]
+        want = "⚠ " + found[0].message if found else "✓"
+        assert not found or found[0].message == rule.text("tables")
+        wb = openpyxl.load_workbook(case.converted, read_only=True, data_only=True)
+        try:
+            n, row = next((n, r) for n, r in enumerate(wb[fmt.workbook["results"]].iter_rows(min_row=4, values_only=True),
+                                                       start=4) if r and r[0] == "Y-03")
+            shown, where = row[4], f"{fmt.workbook['results']}!E{n}"
+        finally:
+            wb.close()
+        assert shown == want, (case.name, shown, want)
+        said[kind(case)] = said.get(kind(case), set()) | {bool(found)}
+        if case.probes:
+            assert (where in coloured(case.probed, case.probes)) == bool(found), case.name
+    assert said["prev-same"] == {True} and said["prev-same-last-blank"] == {True}
+    assert said["prev-same-but-one"] == said["prev-same-zeros"] == said["prev-same-one-blank"] == {False}
+    assert said["prev-valid"] == {False}

@@ -144,7 +144,41 @@ def test_layouts_word_their_own_tables():
     assert "其他处理3件" in draft_numbers(f19, v) and "新制作规范性文件2件" in draft_numbers(f19, v)
     assert "收费" not in draft_numbers(f19, v)
     assert "其他处理3件" in draft_numbers(merged, _par(merged, **{"t3.other.total": 3, "t3.total.total": 3}))
-    assert change_keys(load_format("2021")) == ["t3.new.total", "t2.fees.amount"]
+    assert change_keys(load_format("2021")) == ["t3.new.total", "t4.review.total", "t4.litigation_direct.total",
+                                                "t4.litigation_after_review.total", "t2.fees.amount"]
+
+
+def test_review_and_litigation_say_their_change_and_s08_reads_it_as_one():
+    fmt = load_format("2021")
+    v = _par(fmt, **{"t4.review.total": 3, "t4.review.upheld": 3, "t4.litigation_direct.total": 2,
+                     "t4.litigation_direct.pending": 2})
+    last = {"t4.review.total": 1, "t4.litigation_direct.total": 1, "t4.litigation_after_review.total": 3}
+    text = draft_numbers(fmt, v, last)
+    assert "本年度发生政府信息公开行政复议3件，较上年增加2件，增长200.0%，其中结果维持3件，" in text
+    assert "发生政府信息公开行政诉讼2件，较上年减少2件，下降50.0%，其中未经复议直接起诉2件，" in text
+    assert "本年度未发生政府信息公开行政复议案件，较上年减少1件，下降100.0%。" in draft_numbers(fmt, _par(fmt), last)
+    assert check_numbers_in_text(_filing(fmt, v, text)) == []
+    # the count itself is still read: a wrong one beside a change clause is caught, the clause's number is not
+    wrong = text.replace("行政复议3件", "行政复议4件")
+    assert [f.actual for f in check_numbers_in_text(_filing(fmt, v, wrong))] == [4]
+
+
+@pytest.mark.parametrize("sentence", [
+    "全年共收到政府信息公开申请45件，较上年增加5件，增长12.5%。",
+    "全年共收到政府信息公开申请45件，同比减少3件。",
+    "本年度发生政府信息公开行政复议3件，比去年多2件。",
+    "行政诉讼2件，较2022年减少了4件。",
+    "本年度比上年增加受理政府信息公开申请5件，共收到申请45件。",
+    "制发行政规范性文件3件，比上年增加1件。",
+])
+def test_s08_reads_a_change_clause_of_a_real_report_as_a_difference(sentence):
+    fmt = load_format("2021")
+    v = _par(fmt, **{"t3.new.total": 45, "t4.review.total": 3, "t4.litigation_direct.total": 2,
+                     "t2.normative_docs.issued": 3})
+    assert check_numbers_in_text(_filing(fmt, v, sentence)) == []
+    # the same sentence with the count wrong is still caught
+    wrong = re.sub(r"(申请|复议|诉讼|文件)(45|3|2)件", lambda m: f"{m.group(1)}{int(m.group(2)) + 10}件", sentence, count=1)
+    assert wrong != sentence and check_numbers_in_text(_filing(fmt, v, wrong)), wrong
 
 
 def _definition(layout="2021"):

@@ -85,6 +85,7 @@ def test_previous_workbook_is_stamped_beside_the_inputs(tmp_path, fmt, last_year
     assert "上年“四、结转下年度继续办理”" in str(shown(out, "表三", "A30")[0])
     text = instructions(out)
     assert f"{UNIT} 2024 年度" in text and "Y-01 上年结转衔接" in text and "Y-02 现行有效件数衔接" in text
+    assert "即时核对：Y-01 上年结转衔接、Y-02 现行有效件数衔接、Y-03 内容雷同。" in text
     filing = read(out)
     assert verify(filing.identity, key) is None
     assert filing.previous.values == {k: last_year[k] for k in fmt.cells}
@@ -252,3 +253,57 @@ def test_roster_with_last_years_district_summary(tmp_path, fmt, office):
         filing = read(next((tmp_path / "模板").glob(f"{code}-*.xlsx")))
         assert filing.previous.unit == name and filing.previous.year == 2024
         assert filing.previous.values == random_valid_values(fmt, random.Random(seed))
+
+
+def _edited(src, dst, edit):
+    wb = openpyxl.load_workbook(src)
+    edit(wb)
+    wb.save(dst)
+    return dst
+
+
+def test_the_identity_sheet_carrying_last_year_deleted_unhidden_or_edited(tmp_path, fmt, last_year, office):
+    """A return that carries last year verifies while its hidden identity sheet is intact (even unhidden); deleting
+    the sheet, or editing last year's numbers on it (the live formulas read them), is I01 in check's words."""
+    from nianbao.last_year import value_rows
+
+    key, key_path = office
+    prev = Filing.from_values(fmt, last_year, identity={"unit": UNIT, "unit_code": CODE, "year": "2024"})
+    this = consistent(fmt, random_valid_values(fmt, random.Random(21)), last_year)
+    ret = tmp_path / "返回.xlsx"
+    ret.write_bytes(build_workbook(fmt, {"unit": UNIT, "unit_code": CODE, "year": 2025}, values=this,
+                                   narrative=NARRATIVE, previous=prev, key=key))
+    ident = fmt.workbook["identity"]
+
+    def unhide(wb):
+        wb[ident].sheet_state = "visible"
+
+    def delete(wb):
+        del wb[ident]
+
+    row = value_rows(fmt)["t3.new.total"] + 1
+
+    def edit_row(wb):
+        unhide(wb)
+        wb[ident].cell(row, 2).value = last_year["t3.new.total"] + 3
+
+    def clear_rows(wb):
+        for r in value_rows(fmt).values():
+            wb[ident].cell(r + 1, 2).value = None
+
+    def i01(path):
+        r = run_cli("check", path, "--key-file", key_path, "--json")
+        assert "Traceback" not in r.stderr
+        found = json.loads(r.stdout)[0]["findings"]
+        return r.returncode, [f["message"] for f in found if f["rule"] == "I01"]
+
+    assert i01(ret) == (0, [])  # as issued and filled: verifies, passes
+    assert i01(_edited(ret, tmp_path / "unhidden.xlsx", unhide)) == (0, [])
+    code, said = i01(_edited(ret, tmp_path / "deleted.xlsx", delete))
+    assert code == 1 and len(said) == 1 and f"隐藏的身份工作表“{ident}”被删除" in said[0] and "签名不符" in said[0]
+    code, said = i01(_edited(ret, tmp_path / "row.xlsx", edit_row))
+    assert code == 1 and said == [f"隐藏的身份工作表“{ident}”中有 1 个上年数据被改动过（B{row}）：上年数据随模板下发，不能修改"]
+    code, said = i01(_edited(ret, tmp_path / "rows.xlsx", clear_rows))
+    assert code == 1 and len(said) == 1 and f"有 {len(fmt.cells)} 个上年数据被改动过" in said[0]
+    # the signed values still rule check's own verdict: last year's 结转 was not changed by editing the sheet
+    assert read(tmp_path / "row.xlsx").previous.values == read(ret).previous.values

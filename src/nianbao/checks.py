@@ -173,16 +173,21 @@ def check_advice(filing: Filing) -> list[Finding]:
     return out
 
 
+def tables_repeated(now: dict, before: dict) -> bool:
+    """Y-03's tables part: every number last year had is this year's again, and they are not all 0 (a cell last
+    year left blank, or its layout did not have, is not compared: the template's live check reads the same)."""
+    shared = [k for k in now if before.get(k) is not None]
+    return bool(shared) and any(now[k] for k in shared) and all(now[k] == before[k] for k in shared)
+
+
 def check_repetition(filing: Filing, previous: Filing) -> list[Finding]:
     """Y-03: the same tables, or mostly the same narrative, as last year."""
     rule = filing.fmt.rules.get("Y-03")
     if rule is None:
         return []
     out = []
-    now, before = filing.values, previous.values
-    shared = [k for k in now if k in before]
-    if shared and any(now[k] for k in shared) and all(now[k] == before[k] for k in shared):
-        out.append(Finding("Y-03", rule.severity, rule.text(what="三张统计表的数据", how="完全相同")))
+    if tables_repeated(filing.values, previous.values):
+        out.append(Finding("Y-03", rule.severity, rule.text("tables")))
     for s in filing.fmt.narrative_sections:
         a, b = filing.narrative.get(s.id, ""), previous.narrative.get(s.id, "")
         if len(a) >= 50 and len(b) >= 50:

@@ -15,7 +15,8 @@ from typing import NamedTuple
 from .errors import NianbaoError
 from .register import REGISTER_NAME, Register, register_csv, register_xlsx
 from .roster import Unit
-from .summary import BREAKDOWN_CSV, annex, breakdown_apart, build_summary, check_summary, write_breakdown_csv
+from .summary import (BREAKDOWN_CSV, BREAKDOWN_SHEET_MAX, annex, breakdown_apart, build_summary, check_summary,
+                      write_breakdown_csv)
 
 SUMMARY_NAME = "汇总.xlsx"
 SENDBACK_DIR = "退回"
@@ -121,9 +122,11 @@ class Outputs:
 
 
 def write_outputs(c: Register, outdir, key: bytes, district: str, narrative: dict | None = None,
-                  formats=("docx", "html", "md"), reference_docx=None) -> Outputs:
+                  formats=("docx", "html", "md"), reference_docx=None,
+                  breakdown_sheet_max: int = BREAKDOWN_SHEET_MAX) -> Outputs:
     """Register (CSV, XLSX), send-backs, the summary workbook (checked after it is written) and the district
-    report with its annex. Nothing is written under RETURNS."""
+    report with its annex. Nothing is written under RETURNS. Above `breakdown_sheet_max` included units the
+    breakdown is written beside the summary as its CSV."""
     from .atomic import write_bytes, write_text
 
     from .review import Aside
@@ -132,11 +135,12 @@ def write_outputs(c: Register, outdir, key: bytes, district: str, narrative: dic
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     # the summary is built in a process of its own while this one writes the register and the send-backs
-    summary = Aside(lambda: write_bytes(outdir / SUMMARY_NAME, build_summary(c, district, key, narrative)))
+    summary = Aside(lambda: write_bytes(outdir / SUMMARY_NAME, build_summary(c, district, key, narrative,
+                                                                             breakdown_sheet_max)))
     csv_path = write_text(outdir / f"{REGISTER_NAME}.csv", register_csv(c))
     xlsx_path = write_bytes(outdir / f"{REGISTER_NAME}.xlsx", register_xlsx(c))
     sendbacks, sendback_problems = write_sendbacks(c, outdir / SENDBACK_DIR)
-    if breakdown_apart(c):
+    if breakdown_apart(c, breakdown_sheet_max):
         write_breakdown_csv(c, outdir / BREAKDOWN_CSV)
     summary_path = summary.result()
     filing = read(summary_path)  # checked, then reported, from what was written

@@ -67,6 +67,12 @@ def value_refs(fmt: ReportFormat) -> dict[str, str]:
     return {k: f"{sheet}!B{r + 1}" for k, r in value_rows(fmt).items()}
 
 
+def repetition_rule(fmt: ReportFormat):
+    """Y-03, when the format words its tables part: checked live in a template that carries last year."""
+    rule = fmt.rules.get("Y-03")
+    return rule if rule is not None and "tables" in rule.messages else None
+
+
 def cross_year_rules(fmt: ReportFormat) -> list:
     """The rules about last year (Y-…): those with prev. terms and the advice that compares with last year."""
     return [r for r in fmt.rules.values() if r.id.startswith("Y-")]
@@ -105,7 +111,8 @@ def instructions(fmt: ReportFormat, last: LastYear | None, previous: Filing | No
     if last is None or not last.stamped:
         rules = "、".join(r.id for r in cross_year_rules(fmt))
         return " ".join((w["previous_none"].format(rules=rules),) + (last.notes if last else ()))
-    live = "、".join(dict.fromkeys(f"{s.inst.rule.id} {s.inst.rule.name}" for s in last.stamped))
+    live = [s.inst.rule for s in last.stamped] + [r for r in (repetition_rule(fmt),) if r is not None]
+    live = "、".join(dict.fromkeys(f"{r.id} {r.name}" for r in live))
     head = w["previous_source"].format(unit=previous.unit or "本单位", year=previous.year or "上", layout=previous.layout,
                                        rules=live)
     return " ".join((head,) + last.notes)
@@ -150,6 +157,23 @@ def check_stamped_cells(fmt: ReportFormat, previous: Filing, shown) -> list[Find
     return out
 
 
+def check_value_rows(fmt: ReportFormat, previous: Filing, shown: list) -> list[Finding]:
+    """I01 when last year's numbers on the identity sheet (what the live change clauses and Y-03 read) are not the
+    signed ones — a department that unhid the sheet and edited them; `shown`: the cells, in value_rows' order."""
+    sheet = fmt.workbook["identity"]
+    bad = []
+    for (key, row), got in zip(value_rows(fmt).items(), shown):
+        want = previous.raw.get(key)
+        number = isinstance(got, (int, float)) and not isinstance(got, bool)
+        if (want is None) != (got is None) or (want is not None and (not number or abs(got - want) > 1e-9)):
+            bad.append(f"{sheet}!B{row + 1}")
+    if not bad:
+        return []
+    first = "、".join(c.rpartition("!")[2] for c in bad[:5]) + ("、…" if len(bad) > 5 else "")
+    return [Finding("I01", "error", fmt.rules["I01"].text("previous_rows", sheet=sheet, n=len(bad), first=first),
+                    cells=bad)]
+
+
 # ------------------------------------------------------------------------------------------------ loading
 def light(filing: Filing) -> tuple:
     """A filing as little data (it crosses process boundaries): layout, values, who and which year."""
@@ -167,36 +191,87 @@ def _read_one(path: str) -> tuple[list, list[str]]:
     from .returns import load_previous
 
     warnings: list[str] = []
-    found = load_previous(path, warn=warnings.append)
+    found = load_previous(path, warn=warnings.append, read_workbook=_read_numbers)
     filings = list({id(f): f for f in found.values()}.values())
     return [light(f) for f in filings] + [u for f in filings for u in _breakdown(path, f)], warnings
 
 
+def _read_numbers(path) -> Filing:
+    """A workbook of last year as far as a template needs it: who sent it, its layout and its numbers (the tables
+    and the identity sheet, opened once; not the narrative, the results or the checks of a whole reading)."""
+    from .xlsx_read import NUMBERS_FIRST, Book, read_tables
+
+    book = Book(Path(path), first=NUMBERS_FIRST)
+    fmt, identity, raw, where, findings, _ = read_tables(book)
+    filing = Filing(fmt=fmt, identity=identity, raw=raw, where=where, source=str(path), origin="return",
+                    findings=findings)
+    filing.book = book  # a district summary's breakdown is read from the same book (_breakdown)
+    return filing
+
+
 def _breakdown(path: str, summary: Filing) -> list[tuple]:
-    """Each unit of a district summary (collect's 汇总.xlsx): its row of the breakdown sheet, keyed as the
-    sheet's own field row says — one file of last year for a whole roster."""
+    """Each unit of a district summary (collect's 汇总.xlsx): its row of the breakdown sheet — or, for a district
+    too big for a sheet, of the breakdown CSV beside the summary, which the sheet names — keyed as the field row
+    says: one file of last year for a whole roster."""
     from .summary import BREAKDOWN_CSV
     from .xlsx_read import Book
 
     if not path.lower().endswith(".xlsx"):
         return []
-    book = Book(Path(path))
+    book = getattr(summary, "book", None) or Book(Path(path))
     sheet = BREAKDOWN_CSV.rsplit(".", 1)[0]  # the sheet of the breakdown, named like its CSV
     if sheet not in book.sheets:
         return []
     rows = book.rows(sheet)
+    units = _unit_rows(rows)
+    if not units and any(BREAKDOWN_CSV in str(r[0]) for r in rows[2:] if r):  # "分单位明细另存为 分单位明细.csv"
+        beside = Path(path).with_name(BREAKDOWN_CSV)
+        if not beside.is_file():
+            raise NianbaoError(f"上年汇总表 {Path(path).name} 的分单位明细另存在同一文件夹的 {BREAKDOWN_CSV} 中，"
+                               f"但 {beside.parent} 中没有这个文件：请把它与汇总表放在一起，否则各单位没有上年数据")
+        rows = _csv_rows(beside)
+        units = _unit_rows(rows)
     keys = rows[1][2:] if len(rows) > 1 else []
-    wanted = [(i, k) for i, k in enumerate(keys) if k in summary.fmt.cells]
+    # each key's column, and whether a whole float there is a count (an int): worked out once, not per cell
+    cols = [(2 + i, k, summary.fmt.cells[k].type != "decimal") for i, k in enumerate(keys) if k in summary.fmt.cells]
     out = []
-    for row in rows[2:]:
-        if len(row) < 2 or not row[1] or not isinstance(row[1], str) or row[1] == "合计":
-            continue  # a note under the rows, or the CSV's total
-        values = {k: row[2 + i] for i, k in wanted if 2 + i < len(row) and isinstance(row[2 + i], (int, float))}
-        values = {k: int(v) if isinstance(v, float) and v.is_integer() and summary.fmt.cells[k].type != "decimal"
-                  else v for k, v in values.items()}
+    for row in units:
+        n = len(row)
+        values = {k: int(v) if whole and v.__class__ is float and v.is_integer() else v
+                  for c, k, whole in cols if c < n for v in (row[c],) if isinstance(v, (int, float))}
         out.append((summary.layout, values, {"unit": row[1], "unit_code": str(row[0] or ""),
                                              "year": str(summary.year or "")}))
     return out
+
+
+def _unit_rows(rows: list) -> list:
+    """The units' rows under the two header rows: not a note under them, nor the total."""
+    return [r for r in rows[2:] if len(r) >= 2 and r[1] and isinstance(r[1], str) and r[1] != "合计"]
+
+
+def _csv_rows(path: Path) -> list[list]:
+    """The breakdown CSV (summary.write_breakdown_csv) as the sheet's rows: numbers as numbers, a code or name
+    that was neutralised against formula injection ('=…) as written."""
+    import csv
+    import math
+
+    def number(text: str):
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                v = float(text)
+                return v if math.isfinite(v) else text
+            except ValueError:
+                return text
+
+    def text(t: str) -> str:
+        return t[1:] if t[:2] in ("'=", "'+", "'-", "'@") else t
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return [[text(x) for x in row[:2]] + [number(x) for x in row[2:]] for row in csv.reader(f)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise NianbaoError(f"上年汇总表的分单位明细 {path.name} 无法读取：{e}") from None
 
 
 class LastYears:
@@ -208,15 +283,14 @@ class LastYears:
         self.all = list({id(v): v for v in by.values()}.values())
 
     @classmethod
-    def load(cls, path, warn=None) -> "LastYears":
-        from .review import parallel_map
-
+    def load(cls, path, warn=None, meanwhile=None) -> "LastYears":
+        """`meanwhile()` runs in this process while the files are read in others (a template's base is built)."""
         p = Path(path)
         if not p.exists():
             raise NianbaoError(f"找不到上年数据 {p}")
         files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
         by: dict = {}
-        for lights, warnings in parallel_map(_read_one, [str(q) for q in files]):
+        for lights, warnings in _read_all([str(q) for q in files], meanwhile):
             for w in warnings if warn else ():
                 warn(w)
             for data in lights:  # files in order: the first one found for a unit is used, as collect does
@@ -246,6 +320,25 @@ class LastYears:
     def match(self, code, name, single: bool = False) -> Filing | None:
         data = self.light(code, name, single)
         return filing_of(data) if data is not None else None
+
+
+def _read_all(names: list[str], meanwhile=None):
+    """_read_one of each file, in order: in a process pool (or, for one file, a process of its own) while
+    `meanwhile()` runs here; should no other process start, it runs after the first file."""
+    from .review import Aside, parallel_map
+
+    if meanwhile is None or not names:
+        yield from parallel_map(_read_one, names)
+        return
+    if len(names) == 1:
+        reading = Aside(lambda: _read_one(names[0]))
+        meanwhile()
+        yield reading.result()
+        return
+    results = parallel_map(_read_one, names)
+    yield next(results)  # the pool has all the files now
+    meanwhile()
+    yield from results
 
 
 def _norm(name) -> str:

@@ -32,7 +32,7 @@ def status_text(fmt: ReportFormat, errors: int, blanks: int) -> str:
     return bad.format(n=errors) if errors else todo.format(n=blanks) if blanks else ok
 
 
-def _excel_text(s: str) -> str:
+def excel_text(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
@@ -42,8 +42,8 @@ def status_formula(fmt: ReportFormat, errors: str, blanks: str) -> str:
 
     def with_n(text, n):
         a, _, b = text.partition("{n}")
-        return "&".join(x for x in (_excel_text(a) if a else "", n, _excel_text(b) if b else "") if x)
-    return f"=IF({errors}>0,{with_n(bad, errors)},IF({blanks}>0,{with_n(todo, blanks)},{_excel_text(ok)}))"
+        return "&".join(x for x in (excel_text(a) if a else "", n, excel_text(b) if b else "") if x)
+    return f"=IF({errors}>0,{with_n(bad, errors)},IF({blanks}>0,{with_n(todo, blanks)},{excel_text(ok)}))"
 
 
 def absolute(ref: str) -> str:
@@ -143,7 +143,7 @@ def live_message(inst: RuleInstance, lhs: str, rhs: str) -> str:
         if i % 2:
             out.append(f"({lhs if part == 'L' else rhs})")
         elif part:
-            out.append(_excel_text(part))
+            out.append(excel_text(part))
     return "&".join(out)
 
 

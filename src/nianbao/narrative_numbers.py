@@ -3,8 +3,9 @@
 Only claims whose meaning is clear are checked, each against every reading the real wording allows:
 "共收到/受理 N 件申请" may be 本年新收 or 新收 + 上年结转; "答复/办结 N 件" is （七）总计; "N 件结转下年度" is row 四;
 "行政复议 N 件" may be 总计 or include the cases taken on to court; "行政诉讼 N 件" is either block or both. A number
-that fits none of its readings is a warning that quotes the sentence. Anything else (网络问政, 人大建议, 信息条数)
-is left alone: no guessing.
+that fits none of its readings is a warning that quotes the sentence. A number in a change clause ("较上年增加 2 件",
+"同比减少3件", "比去年多5件") is a difference between two years, not a count of this year: it is never read as one.
+Anything else (网络问政, 人大建议, 信息条数) is left alone: no guessing.
 """
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from .filing import Filing, Finding
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+")
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)\s*(余|多)?\s*件")
 _CLAUSE_BREAK = "，,、（）()：:"
+# what makes the number after it a difference: a comparison (较/比/同比/环比 …), then 增加/减少/增长/下降/多/少 and
+# at most a few words ("比上年增加受理申请5件"), within the number's own clause
+_CHANGE = re.compile(r"(?:较|比|同比|环比)[^，,、（）()：:；;。]{0,16}?(?:增加|减少|增长|下降|上升|降低|增|减|多|少)[^，,、（）()：:；;。\d]{0,12}$")
 
 # topic words, searched backwards from the number within the sentence
 _TOPICS = (("review", ("行政复议",)), ("litigation", ("行政诉讼",)), ("docs", ("规范性文件",)),
@@ -91,6 +95,8 @@ def claims(text: str):
             if m.group(2):  # "100余件": an approximation, not a claim
                 continue
             clause = _clause(sentence, m.start(), m.end())
+            if _CHANGE.search(sentence, 0, m.start()):
+                continue  # "较上年增加2件": the change, not a count
             topic = _topic(sentence, m.start(), clause)
             readings = _readings(topic, clause, sentence) if topic else None
             if readings:

@@ -116,11 +116,13 @@ def match_previous(previous: dict, code, name):
     return (previous.get(("code", code)) if code else None) or previous.get(("name", norm_name(name)))
 
 
-def load_previous(path, warn=None) -> dict:
+def load_previous(path, warn=None, read_workbook=None) -> dict:
     """Last year's filings under a folder (returned workbooks, or published reports), keyed by
-    ("code", unit code) and ("name", unit name)."""
+    ("code", unit code) and ("name", unit name). `read_workbook(path)` reads a workbook (xlsx_read.read: all of it)."""
     from .review import WORKBOOK_SUFFIXES
     from .xlsx_read import read
+
+    read = read_workbook or read
 
     p = Path(path)
     if not p.exists():

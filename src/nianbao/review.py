@@ -38,13 +38,17 @@ def review_file(path, previous=None, key: bytes | None = None, keep_filing: bool
     except Exception as e:  # a reader bug must not stop a batch; say what happened
         result["error"] = f"读取时出错（{type(e).__name__}: {e}）"
         return result
-    findings = check(filing, previous)
     idt = filing.identity
+    if hasattr(previous, "match"):  # last year's units (a district summary): this unit's, by code, then name
+        previous = previous.match(idt.get("unit_code"), idt.get("unit"))
+    findings = check(filing, previous)
     i01 = filing.fmt.rules["I01"]
     if not idt.get("unit"):
         findings.insert(0, Finding("I01", "error", i01.text("no_identity")))
     elif key is not None:
         problem = verify(idt, key)
+        if problem and not getattr(filing, "identity_sheet", True):
+            problem = i01.text("identity_sheet_gone", problem=problem, sheet=filing.fmt.workbook["identity"])
         if problem:
             findings.insert(0, Finding("I01", "error", problem))
     result.update(unit=idt.get("unit") or None, unit_code=idt.get("unit_code") or None, year=filing.year,
@@ -191,12 +195,21 @@ def preload():
     from . import checks, identity, narrative_checks, narrative_numbers, xlsx_read  # noqa: F401
 
 
+_PREVIOUS = None  # last year, set once per worker (a district's summary is too big to send with every file)
+
+
+def _set_previous(previous):
+    global _PREVIOUS
+    _PREVIOUS = previous
+
+
 def _work(args):
-    return review_file(*args)
+    return review_file(args[0], _PREVIOUS, *args[1:])
 
 
 def review_many(paths, previous=None, key=None, keep_filing=False, workers: int | None = None):
-    """Verdicts for many files, in the order of `paths`."""
+    """Verdicts for many files, in the order of `paths`. `previous`: last year's Filing, or last year's units
+    (last_year.LastYears, e.g. a district summary's breakdown) matched to each return."""
     preload()
-    yield from parallel_map(_work, [(p, previous, key, keep_filing) for p in paths], workers=workers,
-                            on_crash=lambda job: crashed(job[0]))
+    yield from parallel_map(_work, [(p, key, keep_filing) for p in paths], _set_previous, (previous,),
+                            workers=workers, on_crash=lambda job: crashed(job[0]))

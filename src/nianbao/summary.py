@@ -31,9 +31,9 @@ BREAKDOWN_SHEET_MAX = 2000
 BREAKDOWN_CSV = "分单位明细.csv"
 
 
-def breakdown_apart(c: Register) -> bool:
-    """Whether the breakdown goes to its own CSV file rather than a sheet of the summary."""
-    return len(c.included) > BREAKDOWN_SHEET_MAX
+def breakdown_apart(c: Register, limit: int = BREAKDOWN_SHEET_MAX) -> bool:
+    """Whether the breakdown goes to its own CSV file rather than a sheet of the summary (above `limit` units)."""
+    return len(c.included) > limit
 
 
 def breakdown_header(fmt) -> list[str]:
@@ -57,11 +57,11 @@ def write_breakdown_csv(c: Register, target: Path) -> Path:
     return target
 
 
-def summary_extend(c: Register, district: str):
+def summary_extend(c: Register, district: str, breakdown_sheet_max: int = BREAKDOWN_SHEET_MAX):
     """Adds the breakdown, the included/excluded lists (D02) and native charts to the summary workbook."""
     fmt = c.fmt
     t3 = fmt.tables.get("t3")
-    inline = not breakdown_apart(c)
+    inline = not breakdown_apart(c, breakdown_sheet_max)
     breakdown = {}
 
     def rewrite(name: str, data: bytes) -> bytes:
@@ -175,10 +175,11 @@ def summary_extend(c: Register, district: str):
     return extend, rewrite
 
 
-def build_summary(c: Register, district: str, key: bytes, narrative: dict | None = None) -> bytes:
+def build_summary(c: Register, district: str, key: bytes, narrative: dict | None = None,
+                  breakdown_sheet_max: int = BREAKDOWN_SHEET_MAX) -> bytes:
     from .xlsx_template import build_workbook
 
-    extend, rewrite = summary_extend(c, district)
+    extend, rewrite = summary_extend(c, district, breakdown_sheet_max)
     return build_workbook(c.fmt, summary_identity(c, district), values=c.summary, narrative=narrative, key=key,
                           extend=extend, rewrite=rewrite)
 

@@ -2,6 +2,7 @@
 校验结果 (the overall status, ✓/✗ per check, the unit's explanations), from the formulas of nianbao.live_checks."""
 from __future__ import annotations
 
+from . import last_year as ly
 from . import live_checks as lc
 from .formats import ReportFormat, RuleInstance
 from .live_checks import quote_sheet
@@ -33,6 +34,14 @@ class Flags:
         self.sheet = quote_sheet(fmt.workbook["flags"])
         self.key_row, self.inst_row, self.table_rows, self.cell_rows = {}, {}, {}, {}
         self.last = 0
+        # Y-03, the tables copied from last year: live when the template carries last year (cached: its verdict)
+        self.repeat = ly.repetition_rule(fmt) if previous is not None else None
+        self.repeat_row = None
+        if self.repeat is not None:
+            from .checks import tables_repeated
+
+            now = {k: (v if not self.cells[k][2] else None) for k, v in ((k, self.values.get(k)) for k in fmt.cells)}
+            self.repeated = int(tables_repeated(now, self.previous))
 
     def column(self, inst: RuleInstance) -> str:
         """An error's flag counts in the status (C); a cross-year warning's is kept apart (F)."""
@@ -52,10 +61,13 @@ class Flags:
 
 
 def write_flags(ws, fmt: ReportFormat, flags: Flags, stamped_refs: dict):
-    """One row per number cell (wrong, blank, unusable), then per equation (failing, in C or F; its unusable cells
-    in E), grouped by table. Each row names only its rule: the cell's key and place are not written (hundreds of
+    """One row per number cell (wrong, blank, unusable; with last year, also: the same as last year's number, and
+    that and not 0), then per equation (failing, in C or F; its unusable cells in E), grouped by table; with last
+    year, a last row for Y-03. Each row names only its rule: the cell's key and place are not written (hundreds of
     strings that every reading of every return would parse again, on a sheet nobody sees)."""
-    ws.write_row(0, 0, ["rule", "", "wrong", "blank", "unusable", "warned"])
+    ws.write_row(0, 0, ["rule", "", "wrong", "blank", "unusable", "warned"] + (["same", "same_not_0"]
+                                                                           if flags.repeat else []))
+    prev_refs = ly.value_refs(fmt) if flags.repeat else {}
     row = 1
     for t in fmt.tables.values():
         first = row
@@ -65,6 +77,8 @@ def write_flags(ws, fmt: ReportFormat, flags: Flags, stamped_refs: dict):
             for col, formula, cached in zip((2, 3, 4), lc.cell_flag_formulas(fmt, cell.type, f"{q}!{cell.ref}"),
                                             flags.cells[key]):
                 ws.write_formula(row, col, "=" + formula, None, cached)
+            if flags.repeat:
+                _write_same(ws, row, f"{q}!{cell.ref}", prev_refs[key], flags, key)
             flags.key_row[key] = row
             row += 1
         flags.cell_rows[t.id] = (first, row - 1)
@@ -78,8 +92,31 @@ def write_flags(ws, fmt: ReportFormat, flags: Flags, stamped_refs: dict):
             flags.inst_row[id(inst)] = row
             row += 1
         flags.table_rows[t.id] = (first, row - 1)
+    if flags.repeat:
+        # every number last year had (COUNT of its cells) is the same this year, and one of them is not 0
+        rows, prev = sorted(flags.key_row.values()), [prev_refs[k].rpartition("!") for k in fmt.cells]
+        same, not_0 = (lc.ranges([f"{c}{r + 1}" for r in rows]) for c in (_SAME, _SAME_NOT_0))
+        counted = lc.ranges([ref for _, _, ref in prev], prev[0][0] + "!")
+        ws.write_string(row, 0, flags.repeat.id)
+        ws.write_formula(row, 5, f"=IF(AND(COUNT({counted})>0,SUM({same})=COUNT({counted}),SUM({not_0})>0),1,0)",
+                         None, flags.repeated)
+        flags.repeat_row = row
+        row += 1
     flags.last = row - 1
     ws.very_hidden()
+
+
+_SAME, _SAME_NOT_0 = "G", "H"  # a number cell's flag-sheet columns for Y-03
+
+
+def _write_same(ws, row: int, ref: str, prev: str, flags: Flags, key: str):
+    """G: the cell holds a usable number equal to last year's (0 while unusable or last year had none); H: that,
+    and not 0 — nested IFs, so no comparison meets a text."""
+    value, before = flags.values.get(key), (flags.previous or {}).get(key)
+    same = int(not flags.cells[key][2] and before is not None and value == before)
+    ws.write_formula(row, 6, f"=IF({lc.UNUSABLE}{row + 1}=1,0,IF(ISNUMBER({prev}),IF({ref}={prev},1,0),0))", None,
+                     same)
+    ws.write_formula(row, 7, f"=IF({_SAME}{row + 1}=1,IF({ref}<>0,1,0),0)", None, int(same and value != 0))
 
 
 def cross_year_hint(fmt: ReportFormat, flags: Flags, insts, stamped_refs, values, previous):
@@ -148,7 +185,10 @@ def write_results(ws, fmt: ReportFormat, fm, title: str, flags: Flags, stamped_r
             r += 1
     # warnings are judged by the reviewing office (some need last year's data); the unit may explain them here
     for rule in fmt.rules.values():
-        if rule.severity == "warning" or rule.severity_when:
+        if rule is flags.repeat:
+            _write_repetition(ws, r, fm, flags, expl.get(rule.id))
+            r += 1
+        elif rule.severity == "warning" or rule.severity_when:
             ws.write_row(r, 0, [rule.id, rule.name, "由审核方校验", ""], fm["cell"])
             ws.write_string(r, 4, "—", fm["cell"])
             if expl.get(rule.id):
@@ -162,3 +202,19 @@ def write_results(ws, fmt: ReportFormat, fm, title: str, flags: Flags, stamped_r
     ws.freeze_panes(3, 0)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+
+
+def _write_repetition(ws, r: int, fm, flags: Flags, explained: str | None):
+    """校验结果's Y-03 row when the template carries last year: ✓, or check's own warning, red."""
+    rule = flags.repeat
+    said = "⚠ " + rule.text("tables")
+    ws.write_row(r, 0, [rule.id, rule.name, rule.messages.get("scope", ""), ""], fm["cell"])
+    ws.write_formula(r, 4, f"=IF({flags.sheet}!F{flags.repeat_row + 1}=1,{lc.excel_text(said)},\"✓\")", fm["cell"],
+                     said if flags.repeated else "✓")
+    # red, ahead of the sheet's amber for every ⚠ (a format added first wins)
+    ws.conditional_format(r, 4, r, 4, {"type": "text", "criteria": "begins with", "value": said, "format": fm["bad"],
+                                       "stop_if_true": True})
+    if explained:
+        ws.write_string(r, 5, explained, fm["explain"])
+    else:
+        ws.write_blank(r, 5, None, fm["explain"])

@@ -18,7 +18,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from . import identity as ident
-from .last_year import check_stamped_cells, stamped_filing
+from .last_year import check_stamped_cells, check_value_rows, stamped_filing, value_rows
 from .errors import NianbaoError, UnreadableFile
 from .filing import Filing, Finding
 from .formats import (DEFAULT_LAYOUT, ReportFormat, available_layouts, col_letters, load_format, normalize_label,
@@ -72,6 +72,9 @@ _NOT_FOR_VALUES = ("xl/theme/", "xl/media/", "xl/printerSettings/", "xl/drawings
 # is inflated when it is asked for, and the template's instructions and flag sheet never are
 _READ_FIRST = frozenset([t.sheet for t in load_format(DEFAULT_LAYOUT).tables.values()] + [
     load_format(DEFAULT_LAYOUT).workbook[k] for k in ("narrative", "results", "identity")])
+# what last year's reading needs (read_tables): the numbers and who sent them
+NUMBERS_FIRST = frozenset([t.sheet for t in load_format(DEFAULT_LAYOUT).tables.values()] + [
+    load_format(DEFAULT_LAYOUT).workbook["identity"]])
 
 
 class Content(tuple):
@@ -97,7 +100,7 @@ class Book:
     through defusedxml. A member that is never inflated is never parsed by anything.
     """
 
-    def __init__(self, path: Path, limits: Limits = LIMITS):
+    def __init__(self, path: Path, limits: Limits = LIMITS, first: frozenset = _READ_FIRST):
         self.path = path
         self.limits = limits
         self._grids: dict[str, list[list]] = {}
@@ -130,7 +133,7 @@ class Book:
             raise UnreadableFile("压缩包中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿")
         else:
             self._read_structure()
-            skip = {p for n, p in self.sheet_paths.items() if n not in _READ_FIRST} | set(self.members)
+            skip = {p for n, p in self.sheet_paths.items() if n not in first} | set(self.members)
             self.members.update(z.inflate(lambda n: n == "_rels/.rels" or (
                 n.startswith("xl/") and not n.startswith(_NOT_FOR_VALUES) and n not in skip)))
             # calamine reads the members as inflated and checked, never the original: a header that lies about a
@@ -396,10 +399,9 @@ def check_structure(book: Book, fmt: ReportFormat) -> tuple[list[Finding], dict[
 
 
 # ------------------------------------------------------------------------------------------ the filing
-def read(path, limits: Limits = LIMITS) -> Filing:
-    """Read a returned workbook into a Filing. Raises UnreadableFile (exit 2) for what is not a nianbao workbook."""
-    path = Path(path)
-    book = Book(path, limits)
+def read_tables(book: Book) -> tuple[ReportFormat, dict, dict, dict, list[Finding], list[str]]:
+    """(format, identity, raw cells by key, where each was read, findings, cues): who sent the workbook and the
+    numbers they typed, all that last year's reading needs (last_year); read() adds the rest."""
     identity = read_identity(book)
     fmt, cues = detect_format(book, identity)
     findings, sheet_of = check_structure(book, fmt)
@@ -419,6 +421,14 @@ def read(path, limits: Limits = LIMITS) -> Filing:
                 findings.append(Finding("C01", "error", formula_rule.text(
                     "formula", where=f"{where[key]}（{cell.label}）", actual=raw[key]),
                     keys=[key], cells=[where[key]], actual=raw[key]))
+    return fmt, identity, raw, where, findings, cues
+
+
+def read(path, limits: Limits = LIMITS) -> Filing:
+    """Read a returned workbook into a Filing. Raises UnreadableFile (exit 2) for what is not a nianbao workbook."""
+    path = Path(path)
+    book = Book(path, limits)
+    fmt, identity, raw, where, findings, cues = read_tables(book)
     narrative = {}
     wbk = fmt.workbook
     if wbk["narrative"] in book.sheets:
@@ -444,6 +454,10 @@ def read(path, limits: Limits = LIMITS) -> Filing:
     if filing.previous is not None:
         findings += check_stamped_cells(fmt, filing.previous, lambda sheet, ref: book.values(
             sheet, [ref])[0] if sheet in book.sheets else None)
+        findings += check_value_rows(fmt, filing.previous, book.values(
+            wbk["identity"], [(r, 1) for r in value_rows(fmt).values()]))
+    # the hidden sheet gone, the identity read from the document properties (which cannot hold last year's values)
+    filing.identity_sheet = wbk["identity"] in book.sheets
     filing.container = book.kind
     filing.sha256 = book.sha256
     # the document properties that carry the save time (collect: the latest return wins)

@@ -89,6 +89,12 @@ def _marked_parts(layout: str, password: str | None, stamped: tuple[str, ...]) -
     return out
 
 
+def prepare_base(fmt: ReportFormat, password: str | None) -> None:
+    """Build ahead the base of a template carrying a whole last year (build_workbook's `stamped` then names every
+    stamp), e.g. while last year is read: a roster's pool forked afterwards has it in every worker."""
+    _marked_parts(fmt.layout, password, tuple(s.key for s in ly.stamps(fmt)))
+
+
 def _marked_values(fmt: ReportFormat, parts: dict, values: dict):
     """rewrite(name, data) putting last year's values where the base has their marker numbers (a value last
     year did not have leaves its cell empty)."""

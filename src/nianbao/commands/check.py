@@ -11,14 +11,22 @@ from ..errors import NianbaoError, UnreadableFile
 
 
 def _load_previous(path):
-    """Last year's filing: a returned workbook or a published report."""
+    """Last year's filing: a returned workbook or a published report; or last year's district summary, whose
+    units (its breakdown sheet, or the breakdown CSV beside it) are matched to each return by code, then name."""
     from ..xlsx_read import read
 
     p = Path(path)
     if not p.exists():
         raise NianbaoError(f"找不到上年数据 {p}")
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        return read(p)
+        filing = read(p)
+        if p.suffix.lower() == ".xlsx":
+            from ..last_year import LastYears
+
+            units = LastYears.load(p)
+            if len(units) > 1:
+                return units
+        return filing
     from ..importer import import_report
 
     return import_report(p)
@@ -55,7 +63,8 @@ def print_result(r: dict, out=None):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（每个文件一个对象）")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False),
               help="把未通过的表另存一份批注副本到此文件夹（原文件不动）")
-@click.option("--previous", type=click.Path(), help="上年数据（填报表或已发布的年度报告），用于跨年度校验")
+@click.option("--previous", type=click.Path(),
+              help="上年数据（填报表、上年的区级汇总表或已发布的年度报告），用于跨年度校验；汇总表按单位代码、名称对应各单位")
 @click.option("--key-file", type=click.Path(dir_okay=False), help="本办公室的签名密钥，用于核验模板身份")
 def command(paths, as_json, annotate_dir, previous, key_file):
     from ..review import find_workbooks, review_many

@@ -32,7 +32,7 @@ def _year(value: int) -> int:
 def command(year, unit, unit_code, roster, layout, password, key_file, previous, output):
     from ..formats import format_for_year, load_format
     from ..identity import load_key
-    from ..xlsx_template import build_workbook
+    from ..xlsx_template import build_workbook, prepare_base
 
     year = _year(year)
     fmt = load_format(layout) if layout else format_for_year(year)
@@ -45,7 +45,7 @@ def command(year, unit, unit_code, roster, layout, password, key_file, previous,
         click.echo(f"已创建本办公室的签名密钥：{key_path}（请妥善保管，收集返回表时要用同一个密钥）")
     else:
         click.echo(f"签名密钥：{key_path}")
-    last_years = load_last_years(previous, year) if previous else None
+    last_years = load_last_years(previous, year, lambda: prepare_base(fmt, password)) if previous else None
     if unit:
         from ..atomic import write_bytes
 
@@ -64,12 +64,12 @@ def command(year, unit, unit_code, roster, layout, password, key_file, previous,
     issue_roster(fmt, roster, year, Path(output), password, key, last_years)
 
 
-def load_last_years(path, year: int):
-    """Last year's data under PATH (what check --previous and collect --previous take), read in a process pool;
-    a file that cannot be read is named and skipped."""
+def load_last_years(path, year: int, meanwhile=None):
+    """Last year's data under PATH (what check --previous and collect --previous take), read in a process pool
+    while `meanwhile()` runs here; a file that cannot be read is named and skipped."""
     from ..last_year import LastYears
 
-    found = LastYears.load(path, warn=lambda m: click.secho(m, fg="yellow", err=True))
+    found = LastYears.load(path, warn=lambda m: click.secho(m, fg="yellow", err=True), meanwhile=meanwhile)
     click.echo(f"上年数据：{len(found)} 个单位（{path}）")
     if found.years and year - 1 not in found.years:
         click.secho(f"注意：上年数据的年度为 {'、'.join(map(str, sorted(found.years)))}，不是 {year - 1} 年", fg="yellow",
