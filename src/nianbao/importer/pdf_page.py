@@ -101,7 +101,10 @@ class Page:
                 continue
             raw.FPDFText_GetMatrix(textpage, i, matrix)
             size = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(matrix.c, matrix.d)
-            x0, top, x1, bottom = self._box(*_em_box(rect, matrix, size))
+            box = _em_box(rect, matrix, size)
+            if matrix.b == 0 == matrix.c and matrix.d > 0 and _no_font_metrics(textpage, i, rect):
+                box = _baseline_box(textpage, i, rect, size)
+            x0, top, x1, bottom = self._box(*box)
             out.append({"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
                         "doctop": self.doctop + top, "width": x1 - x0, "height": bottom - top,
                         "size": size, "upright": self._upright(matrix), "object_type": "char"})
@@ -144,6 +147,24 @@ def _em_box(rect: raw.FS_RECTF, m: raw.FS_MATRIX, size: float):
     if abs(m.d) >= abs(m.c):  # the character's up is up (or down) the page
         return (left, bottom, right, bottom + size) if m.d > 0 else (left, top - size, right, top)
     return (left, bottom, left + size, top) if m.c > 0 else (right - size, bottom, right, top)
+
+
+def _no_font_metrics(textpage, i: int, loose: raw.FS_RECTF) -> bool:
+    """PDFium's loose box is the glyph's own box when the font states no ascent, descent or bounding box (so in
+    Chromium's PDFs): a stroke like 一 is then a thin box above the baseline, in no line with its neighbours."""
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    if not raw.FPDFText_GetCharBox(textpage, i, left, right, bottom, top):
+        return False
+    return all(abs(a - b) < 0.01 for a, b in ((left.value, loose.left), (right.value, loose.right),
+                                              (bottom.value, loose.bottom), (top.value, loose.top)))
+
+
+def _baseline_box(textpage, i: int, loose: raw.FS_RECTF, size: float):
+    """pdfminer's box for such a font: from the origin on the baseline (no descent stated), one em up."""
+    x, y = ctypes.c_double(), ctypes.c_double()
+    if size <= 0 or not raw.FPDFText_GetCharOrigin(textpage, i, x, y):
+        return loose.left, loose.bottom, loose.right, loose.top
+    return min(x.value, loose.left), y.value, max(loose.right, x.value), y.value + size
 
 
 def _paths(parent, count, get, m: pdfium.PdfMatrix, depth: int = 0):
