@@ -113,7 +113,7 @@ class Path_:
 
 PATHS = [Path_(*p) for p in (
     ("docx", "docx", ".docx"), ("html", "html", ".html"), ("md", "md", ".md"),
-    ("pdf", "pdf", ".pdf", "soffice"),
+    ("pdf", "pdf", ".pdf", "soffice"), ("chromium-pdf", "html", ".pdf", "chromium"),
     ("pdftotext-layout", "pdf", ".txt", "pdftotext"), ("pdftotext-raw", "pdf", ".txt", "pdftotext"),
     ("pdftotext", "pdf", ".txt", "pdftotext"),
     ("pdfplumber-text", "pdf", ".txt", "pdfplumber"), ("pymupdf-text", "pdf", ".txt", "pymupdf"),
@@ -126,9 +126,16 @@ PATHS = [Path_(*p) for p in (
 )]
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, driven by Playwright (as tests/test_desk_browser.py does)
+
+
 def tool_missing(tool: str | None) -> bool:
     if tool is None:
         return False
+    if tool == "chromium":
+        import importlib.util
+
+        return not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None
     if tool in ("soffice", "pdftotext", "pandoc"):
         return shutil.which(tool) is None
     import importlib.util
@@ -196,8 +203,8 @@ def extract(path: Path_, case: Case, src: dict[str, Path], out: Path, rng: rando
     target = out / f"{case.name}.{path.name}{path.suffix}"
     if path.name in ("docx", "html", "md", "pdf"):
         return src[path.name]
-    if path.name == "lo-txt":
-        return src["lo-txt"]
+    if path.name in ("lo-txt", "chromium-pdf"):
+        return src[path.name]
     text = None
     if path.name.startswith("pdftotext"):
         mode = {"pdftotext-layout": ["-layout"], "pdftotext-raw": ["-raw"], "pdftotext": []}[path.name]
@@ -323,6 +330,23 @@ def libreoffice(files: list[Path], target: str, ext: str, outdir: Path) -> list[
     return out
 
 
+def chromium_pdf(files: list[Path], outdir: Path) -> list[Path]:
+    """Every page printed to PDF by Chromium ("Save as PDF", Skia's PDF: fonts without ascent, descent or
+    bounding box), in one browser."""
+    from playwright.sync_api import sync_playwright
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    out = [outdir / f"{f.stem}.pdf" for f in files]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        for f, pdf in zip(files, out):
+            page.goto(f.resolve().as_uri())
+            page.pdf(path=str(pdf))
+        browser.close()
+    return out
+
+
 def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, workers: int = 1,
         timeout: int = 30) -> tuple[list[Grade], list[str]]:
     """Every case through every path whose tool is present; (grades, paths skipped for a missing tool)."""
@@ -333,6 +357,9 @@ def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, worke
     if any(p.source == "pdf" for p in paths):
         for c, pdf in zip(cases, libreoffice(docx, "pdf:writer_pdf_Export", ".pdf", work / "pdf")):
             src[c.name]["pdf"] = pdf
+    if any(p.name == "chromium-pdf" for p in paths):
+        for c, pdf in zip(cases, chromium_pdf([src[c.name]["html"] for c in cases], work / "chromium-pdf")):
+            src[c.name]["chromium-pdf"] = pdf
     if any(p.name == "lo-txt" for p in paths):
         for c, txt in zip(cases, libreoffice(docx, "txt:Text (encoded):UTF8", ".txt", work / "lo-txt")):
             src[c.name]["lo-txt"] = txt

@@ -1,6 +1,7 @@
-"""Import speed, in-process: `nianbao.importer.import_report` of each real report (and of one generated Word
-report, since no real .docx is kept), median of repeated imports after one warm-up import (module imports and the
-format definitions' loading are not counted: they are paid once per process).
+"""Import speed, in-process: `nianbao.importer.import_report` of each real report, and of one generated Word report
+(no real .docx is kept) and its PDF made by LibreOffice (when soffice is installed; the only PDF when
+../shared is absent), median of repeated imports after one warm-up import (module imports and the format
+definitions' loading are not counted: they are paid once per process).
 
     .venv/bin/python benchmarks/import_speed.py [--real-reports DIR] [--repeat 7]
 
@@ -42,21 +43,36 @@ def generated_docx(folder: Path) -> Path:
     return path
 
 
+def generated_pdf(docx: Path) -> list[Path]:
+    """The Word report through LibreOffice (docx → PDF), as a publisher makes its PDF; [] without soffice."""
+    import shutil
+
+    if not shutil.which("soffice"):
+        print("import_speed: soffice not found, no generated PDF measured", file=sys.stderr)
+        return []
+    from import_matrix import libreoffice
+
+    return libreoffice([docx], "pdf:writer_pdf_Export", ".pdf", docx.parent / "pdf")
+
+
 def measure(files: list[Path], repeat: int) -> list[dict]:
     from nianbao.importer import import_report
 
     out = []
     for p in files:
         import_report(p)  # warm-up: the reader's modules and the format definitions
-        times = []
+        times, cpu = [], []
         for _ in range(repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             import_report(p)
             times.append(1000 * (time.perf_counter() - t0))
+            cpu.append(1000 * (time.process_time() - c0))
         limit = LIMIT_MS.get(p.suffix.lower(), DEFAULT_LIMIT_MS)
         med = statistics.median(times)
+        # the target is on the wall clock; the CPU time is what the import itself costs when other work shares
+        # the cores (on a busy machine the wall clock also counts the time spent waiting for one)
         out.append({"file": p.name, "median_ms": round(med, 1), "runs_ms": [round(t, 1) for t in times],
-                    "limit_ms": limit, "pass": med <= limit})
+                    "cpu_median_ms": round(statistics.median(cpu), 1), "limit_ms": limit, "pass": med <= limit})
     return out
 
 
@@ -69,7 +85,8 @@ def main(argv=None) -> int:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in KINDS and not p.name.lower().startswith("readme")
                    ) if folder.is_dir() else []
     with tempfile.TemporaryDirectory(prefix="nianbao-import-speed-") as tmp:
-        results = measure(files + [generated_docx(Path(tmp))], max(a.repeat, 1))
+        docx = generated_docx(Path(tmp))
+        results = measure(files + [docx] + generated_pdf(docx), max(a.repeat, 1))
     print(json.dumps(results, ensure_ascii=False))
     return 0
 

@@ -1,8 +1,8 @@
-"""A PDF report (text layer, pdfplumber): ruled tables are read cell by cell (empty cells kept), the text around
-them line by line; page numbers are dropped. A PDF without text (a scan) cannot be read."""
+"""A PDF report (its text layer, read by PDFium; tables found by pdfplumber's finder): ruled tables are read cell by
+cell (empty cells kept), the text around them line by line; page numbers are dropped. A PDF without text (a scan)
+cannot be read."""
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -24,47 +24,73 @@ def _unwrap(cell: str) -> str:
     return cell.replace("\n", "") if _WRAPPED_NUMBER.fullmatch(cell.strip()) else cell
 
 
+def _open(data: bytes, name: str):
+    """The pages, or a clear message: a damaged file, a password, an encryption PDFium does not know."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from .pdf_page import Page
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if e.err_code == raw.FPDF_ERR_PASSWORD:
+            raise NianbaoError(f"{name} 设置了打开密码（已加密），无法读取；请另存为不加密的 PDF 再导入", 2) from None
+        if e.err_code == raw.FPDF_ERR_SECURITY:
+            raise NianbaoError(f"{name} 使用了不支持的加密方式，无法读取；请另存为不加密的 PDF 再导入", 2) from None
+        raise NianbaoError(f"{name} 无法作为 PDF 读取：文件已损坏或不是 PDF 文件", 2) from None
+    try:
+        pages, doctop = [], 0.0
+        for i in range(len(pdf)):
+            page = Page(pdf[i], doctop)
+            pages.append(page)
+            doctop += page.bbox[3]
+        return pages
+    except pdfium.PdfiumError:
+        raise NianbaoError(f"{name} 无法作为 PDF 读取：第{len(pages) + 1}页已损坏", 2) from None
+    finally:
+        pdf.close()
+
+
 def read(path: Path) -> Doc:
-    import pdfplumber
+    from pdfplumber.table import TableFinder
+    from pdfplumber.utils import chars_to_textmap, crop_to_bbox
+
+    from .pdf_page import LOCK
 
     b = DocBuilder("pdf")
     b.wrapped = True
-    chars = 0
     data = read_bounded(path, what="PDF 文件")
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as e:  # pdfminer raises many kinds for damaged or encrypted files
-        raise NianbaoError(f"{path.name} 无法作为 PDF 读取：{e}", 2) from None
-    with pdf:
-        for pno, page in enumerate(pdf.pages, 1):
-            chars += len(page.chars)
-            tables = []
-            for t in page.find_tables():
-                rows = t.extract()
-                if _real_table(rows):
-                    tables.append((t.bbox, rows))
-            tables.sort(key=lambda x: x[0][1])
-            top = page.bbox[1]
-            segments = []
-            for bbox, rows in tables:
-                segments.append((top, bbox[1], None))
-                segments.append((None, None, rows))
-                top = bbox[3]
-            segments.append((top, page.bbox[3], None))
-            line_no = 0
-            for y0, y1, rows in segments:
-                if rows is not None:
-                    for i, r in enumerate(rows, 1):  # None: a position covered by a merged cell
-                        b.row([_unwrap(c) for c in r if c is not None], f"第{pno}页表格第{i}行")
-                    b.end_table()
-                    continue
-                if y1 - y0 < 1:
-                    continue
-                region = page.crop((page.bbox[0], y0, page.bbox[2], y1), strict=False)
-                for ln in (region.extract_text() or "").split("\n"):
-                    line_no += 1
-                    if ln.strip() and not is_page_furniture(ln):
-                        b.line(ln, f"第{pno}页第{line_no}行")
-    if chars < 20:
+    with LOCK:
+        pages = _open(data, path.name)
+    for pno, page in enumerate(pages, 1):
+        tables = []
+        for t in TableFinder(page).tables:  # what pdfplumber's page.find_tables() runs
+            rows = page.extract(t)
+            if _real_table(rows):
+                tables.append((t.bbox, rows))
+        tables.sort(key=lambda x: x[0][1])
+        top = page.bbox[1]
+        segments = []
+        for bbox, rows in tables:
+            segments.append((top, bbox[1], None))
+            segments.append((None, None, rows))
+            top = bbox[3]
+        segments.append((top, page.bbox[3], None))
+        line_no = 0
+        for y0, y1, rows in segments:
+            if rows is not None:
+                for i, r in enumerate(rows, 1):  # None: a position covered by a merged cell
+                    b.row([_unwrap(c) for c in r if c is not None], f"第{pno}页表格第{i}行")
+                b.end_table()
+                continue
+            if y1 - y0 < 1:
+                continue
+            region = crop_to_bbox(page.overlapping(y0, y1), (page.bbox[0], y0, page.bbox[2], y1))  # as page.crop
+            for ln in (chars_to_textmap(region).as_string if region else "").split("\n"):
+                line_no += 1
+                if ln.strip() and not is_page_furniture(ln):
+                    b.line(ln, f"第{pno}页第{line_no}行")
+    if sum(len(p.chars) for p in pages) < 20:
         raise NianbaoError(f"{path.name} 没有文字层（可能是扫描件），无法读取数字；请使用可复制文字的 PDF、Word 或网页版报告", 2)
     return b.build()

@@ -1,0 +1,78 @@
+"""The PDF reader (PDFium's characters and lines under pdfplumber's table finder) on PDFs as they reach a reader:
+with a password, damaged, with every page placed as a scaled form XObject. One LibreOffice PDF of a random valid
+filing is the original; every copy is made from it (pypdf, pypdfium2)."""
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from helpers import run_cli
+from nianbao.importer import import_report
+from test_import_matrix import matrix
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory, soffice):
+    """(the case, its LibreOffice PDF)."""
+    work = tmp_path_factory.mktemp("pdf")
+    (case,) = matrix.make_cases(1, seed=7)
+    docx = matrix.render_sources([case], work)[case.name]["docx"]
+    (pdf,) = matrix.libreoffice([docx], "pdf:writer_pdf_Export", ".pdf", work / "pdf")
+    return case, pdf
+
+
+def _encrypted(src, dst, user: str):
+    w = PdfWriter(clone_from=PdfReader(src))
+    w.encrypt(user_password=user, owner_password="改动密码", algorithm="AES-256")
+    w.write(dst)
+
+
+def test_the_original_reads_every_cell(original):
+    case, pdf = original
+    g = matrix.grade("pdf", case, pdf)
+    assert g.refused is None and g.cells > 150 and g.wrong == {} and g.false_errors == []
+
+
+def test_a_password_to_open_is_named_and_nothing_is_written(original, tmp_path):
+    _, pdf = original
+    locked = tmp_path / "加密.pdf"
+    _encrypted(pdf, locked, user="打开密码")
+    before = locked.read_bytes()
+    r = run_cli("import", locked, "-o", tmp_path / "out.json")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "加密.pdf" in r.stderr and "打开密码" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out.json").exists() and locked.read_bytes() == before
+
+
+def test_a_password_only_against_changes_does_not_stop_the_reading(original, tmp_path):
+    """Encrypted with an empty open password (printing or copying restricted): a reader opens it without asking."""
+    case, pdf = original
+    restricted = tmp_path / "限制编辑.pdf"
+    _encrypted(pdf, restricted, user="")
+    assert import_report(restricted).raw == import_report(pdf).raw
+
+
+def test_a_damaged_pdf_is_named(original, tmp_path):
+    _, pdf = original
+    cut = tmp_path / "截断.pdf"
+    cut.write_bytes(pdf.read_bytes()[:2000])
+    r = run_cli("import", cut, "--json")
+    assert r.returncode == 2 and "截断.pdf" in r.stderr and "已损坏" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_pages_drawn_inside_a_scaled_form_xobject_read_the_same(original, tmp_path):
+    """Some producers place each page as a form XObject (an N-up or a "print to PDF" of a PDF), with a matrix of its
+    own: the ruling lines are found through it, and the tables read as in the original."""
+    import pypdfium2 as pdfium
+
+    _, pdf = original
+    src, dst = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
+    for i in range(len(src)):
+        page = dst.new_page(*src[i].get_size())
+        placed = src.page_as_xobject(i, dst).as_pageobject()
+        placed.transform(pdfium.PdfMatrix().scale(0.9, 0.9).translate(20, 30))
+        page.insert_obj(placed)
+        page.gen_content()
+    wrapped = tmp_path / "form.pdf"
+    dst.save(wrapped)
+    assert import_report(wrapped).raw == import_report(pdf).raw
