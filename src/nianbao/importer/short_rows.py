@@ -14,10 +14,10 @@ BLANK = ""  # an inserted blank cell in a candidate
 
 
 def fillable(text: str, vals, keys) -> bool:
-    """A short row of running text whose numbers are printed apart, each from the next by white space (not
-    digits run together, "13-10")."""
+    """A short row of running text whose numbers are printed apart, each from the next and the first from the
+    label by white space (not digits run together, "13-10", nor a run glued to its label, "规章1710")."""
     return (0 < len(vals) < len(keys) and all(t.row is None and t.number is not None for t in vals)
-            and len(vals) >= max(2, len(keys) // 2)
+            and vals[0].pos > 0 and text[vals[0].pos - 1].isspace()
             and all(text[a.pos + len(a.raw):b.pos].strip() == "" < text[a.pos + len(a.raw):b.pos]
                     for a, b in zip(vals, vals[1:])))
 

@@ -13,6 +13,7 @@ import itertools
 import random
 
 from ..filing import Finding
+from .pruning import narrow
 
 SPLIT_LIMIT = 300_000  # steps of the search; beyond this a row is too ambiguous to choose among
 
@@ -189,6 +190,20 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
              if k in table_keys and (v is None or isinstance(v, (int, float)))}
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
     decided_by_table = set()
+    settled, first = False, {}  # pruning.narrow: whether its search was exhaustive, one choice it found
+    if ambiguous:  # identity by identity first, then a short search: fast, and it decides most rows
+        known = dict(fixed)
+        for p in pending:
+            if len(p[2]) == 1:
+                known.update({k: value(x) for k, x in zip(p[0], p[2][0])})
+        kept, one, settled = narrow(instances, known, [pending[j][:3:2] for j in ambiguous], value)
+        first = dict(zip(ambiguous, one or []))
+        for j, options in zip(ambiguous, kept):
+            if options and len(options) < len(pending[j][2]):
+                pending[j] = (*pending[j][:2], options, *pending[j][3:])
+                if len(options) == 1:
+                    decided_by_table.add(j)
+        ambiguous = [j for j in ambiguous if len(pending[j][2]) > 1]
     space = 1
     for j in ambiguous:
         space *= len(pending[j][2])
@@ -197,9 +212,10 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if len(p[2]) == 1:
             base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
     rows = [(pending[j][0], pending[j][2]) for j in ambiguous]
-    found = _consistent(instances, base, rows) if ambiguous else None
-    joint = {}  # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
-    if found is None and ambiguous:  # too many to search exactly: look for one choice that keeps the identities
+    found = _consistent(instances, base, rows) if ambiguous and not (settled and first) else None
+    # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
+    joint = {j: first[j] for j in ambiguous if first.get(j) is not None}
+    if found is None and ambiguous and not joint:  # too many to search exactly: one choice that keeps the identities
         one = _descend(instances, base, rows)
         joint = dict(zip(ambiguous, one)) if one else {}
     if found and found[0]:  # keep only the rows' readings that take part in a choice satisfying every identity

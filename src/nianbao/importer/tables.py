@@ -204,7 +204,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         for r in table.rows:
             if labels.find(stream, r.label):
                 reading.rows_found.add((table.id, r.key))
-        groups.append((keys, vals, table.caption))
+        groups.append((keys, vals, table.caption, tokens[0].pos if tokens else 0))
     else:
         cursor, found = 0, []
         for r in table.rows:
@@ -220,16 +220,35 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
             nxt = found[i + 1][1] if i + 1 < len(found) else len(tokens)
             keys = [f"{table.id}.{r.key}.{c}" for c in r.columns]
             groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row, token_at(m.end - 1)),
-                           f"“{r.label}”行"))
+                           f"“{r.label}”行", tokens[ti].pos))
 
     pending = []  # (keys, tokens, candidates, what, identities hold, "split" | "blank")
-    rows = [(keys, _drop_padding(vals, len(keys), _label_span(table, keys)), what) for keys, vals, what in groups]
-    for keys, vals, what in rows:
+    index = {id(t): i for i, t in enumerate(tokens)}
+
+    def room(keys, vals):
+        # cells one a line under a label printed as a line of its own (a Word table saved as text): nothing pads
+        # the row's start, what it has too many are empty lines after it
+        before = next((t for t in reversed(tokens[:index[id(vals[0])]]) if t.kind == "text" and labels.norm(t.raw)),
+                      None) if vals else None
+        if before is not None and before.row is None and all(t.row is not None for t in vals):
+            return 0, 0
+        return _label_span(table, keys)
+
+    rows = [(keys, _drop_padding(vals, len(keys), room(keys, vals)), what, at) for keys, vals, what, at in groups]
+    # the table prints its numbers apart (some complete row has white space between them): a short row of numbers
+    # printed apart has blank cells left out, rather than digits run together ("规章 000")
+    apart = any(len(v) == len(k) > 1 and short_rows.fillable(doc.text, v[1:], k) for k, v, _, _ in rows)
+    for keys, vals, what, at in rows:
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
+        if not vals:  # a row whose label is printed with nothing after it: every cell left blank
+            _assign(doc, table, keys, [Token("value", "", at)] * len(keys), reading)
+            reading.findings.append(Finding("IMP-BLANK", "info", f"{table.sheet}{what}未印任何数字：各列按空白读取",
+                                            keys=keys, cells=[doc.place(at)]))
+            continue
         types = [fmt.cells[k].type for k in keys]
-        if short_rows.fillable(doc.text, vals, keys):  # numbers printed apart: a blank cell left out, not digits run together
+        if apart and short_rows.fillable(doc.text, vals, keys):  # numbers printed apart: a blank cell left out
             inst = list(_instances(fmt, set(keys)))
             blanks = short_rows.placements(vals, keys, inst, types)
             if blanks:
@@ -249,7 +268,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
                 f"{table.sheet}{what}读到 {len(vals)} 个数（{shown}），应为 {len(keys)} 个：无法确定各数所属的列，"
                 f"该行按未填写处理，请核对原文", keys=keys, cells=[doc.place(vals[0].pos)] if vals else []))
     if pending:
-        gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _ in rows])
+        gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _, _ in rows])
         resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous,
                 gaps)
 
