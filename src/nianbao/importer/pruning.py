@@ -155,3 +155,44 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
     if not finished or choice is None:
         return [[o for oi, o in enumerate(opts) if oi in a] for (_, opts), a in zip(rows, alive)], one, finished
     return [[o for oi, o in enumerate(opts) if oi in u] for (_, opts), u in zip(rows, used)], one, True
+
+
+def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps=None):
+    """Narrow the doubtful rows of a table in place (resolve's `pending`: keys, tokens, readings, …, kind): a
+    row of blank cells left out is first placed by the columns' positions where the text keeps them, then every
+    row by the identities (`narrow`); positions that leave the identities unable to hold are not used. Returns
+    (rows the identities decided, rows the positions decided, row → its reading in one choice under which every
+    identity holds, whether that search was exhaustive)."""
+    from . import short_rows
+
+    open_rows = [j for j, p in enumerate(pending) if len(p[2]) > 1]
+    if not open_rows:
+        return set(), set(), {}, False
+    before = {j: pending[j][2] for j in open_rows}
+    placed = set()
+    for j in open_rows:
+        if pending[j][5] == "blank":
+            chosen = short_rows.by_position(text, pending[j][1], pending[j][2], gaps or {})
+            if chosen is not None:
+                pending[j] = (*pending[j][:2], [chosen], *pending[j][3:])
+                placed.add(j)
+    for attempt in (0, 1):
+        known = dict(fixed)
+        for p in pending:
+            if len(p[2]) == 1 and not any(p is pending[j] for j in open_rows):
+                known.update({k: value(x) for k, x in zip(p[0], p[2][0])})
+        rest = open_rows  # the rows placed by position too: the identities must hold with them
+        kept, one, settled = narrow(instances, known, [pending[j][:3:2] for j in rest], value)
+        if placed and settled and one is None and attempt == 0:  # the positions misread a row: identities alone
+            for j in placed:
+                pending[j] = (*pending[j][:2], before[j], *pending[j][3:])
+            placed = set()
+            continue
+        break
+    decided = set()
+    for j, options in zip(rest, kept):
+        if options and len(options) < len(pending[j][2]):
+            pending[j] = (*pending[j][:2], options, *pending[j][3:])
+            if len(options) == 1:
+                decided.add(j)
+    return decided, placed, dict(zip(rest, one or [])), settled

@@ -13,7 +13,7 @@ import itertools
 import random
 
 from ..filing import Finding
-from .pruning import narrow
+from .pruning import narrow_pending
 
 SPLIT_LIMIT = 300_000  # steps of the search; beyond this a row is too ambiguous to choose among
 
@@ -189,21 +189,9 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     fixed = {k: (v if isinstance(v, (int, float)) else 0) for k, v in reading.raw.items()
              if k in table_keys and (v is None or isinstance(v, (int, float)))}
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
-    decided_by_table = set()
-    settled, first = False, {}  # pruning.narrow: whether its search was exhaustive, one choice it found
-    if ambiguous:  # identity by identity first, then a short search: fast, and it decides most rows
-        known = dict(fixed)
-        for p in pending:
-            if len(p[2]) == 1:
-                known.update({k: value(x) for k, x in zip(p[0], p[2][0])})
-        kept, one, settled = narrow(instances, known, [pending[j][:3:2] for j in ambiguous], value)
-        first = dict(zip(ambiguous, one or []))
-        for j, options in zip(ambiguous, kept):
-            if options and len(options) < len(pending[j][2]):
-                pending[j] = (*pending[j][:2], options, *pending[j][3:])
-                if len(options) == 1:
-                    decided_by_table.add(j)
-        ambiguous = [j for j in ambiguous if len(pending[j][2]) > 1]
+    # identity by identity, the columns' positions, then a short search: fast, and it decides most rows (pruning.py)
+    decided_by_table, by_position, first, settled = narrow_pending(doc.text, instances, fixed, pending, value, gaps)
+    ambiguous = [j for j in ambiguous if len(pending[j][2]) > 1]
     space = 1
     for j in ambiguous:
         space *= len(pending[j][2])
@@ -251,7 +239,8 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if kind == "blank":
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]
-            _place_blanks(doc, table, keys, vals, options, what, j in decided_by_table, reading, assign, gaps or {})
+            _place_blanks(doc, table, keys, vals, options, what, "position" if j in by_position else
+                          j in decided_by_table, reading, assign, gaps or {})
             continue
         how = []
         if len(options) > 1:
@@ -394,14 +383,17 @@ def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -
     return None
 
 
+POSITION = "各数在行中的位置（与本表完整各行或表头各栏的位置比对）"
+
+
 def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps):
     from . import short_rows
 
-    how = "表格勾稽关系" if by_table else "本行勾稽关系"
+    how = POSITION if by_table == "position" else "表格勾稽关系" if by_table else "本行勾稽关系"
     if len(options) > 1:
         chosen = short_rows.by_position(doc.text, vals, options, gaps)
         if chosen is not None:
-            options, how = [chosen], "各数在行中的位置（与本表完整各行的列间距比对）"
+            options, how = [chosen], POSITION
     parts = options[0]
     assign(keys, short_rows.fill(vals, parts), [p or None for p in parts])
     blank = "、".join(f"“{table.column(table.cells[k].col).label}”" for k, p in zip(keys, parts) if not p)

@@ -237,7 +237,8 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
     rows = [(keys, _drop_padding(vals, len(keys), room(keys, vals)), what, at) for keys, vals, what, at in groups]
     # the table prints its numbers apart (some complete row has white space between them): a short row of numbers
     # printed apart has blank cells left out, rather than digits run together ("规章 000")
-    apart = any(len(v) == len(k) > 1 and short_rows.fillable(doc.text, v[1:], k) for k, v, _, _ in rows)
+    apart = (any(len(v) == len(k) > 1 and short_rows.fillable(doc.text, v[1:], k) for k, v, _, _ in rows)
+             or short_rows.prints_apart(doc.text))
     for keys, vals, what, at in rows:
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
