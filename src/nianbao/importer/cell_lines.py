@@ -36,12 +36,13 @@ def single_spaced(lines: list[str]) -> bool:
     """Whether the text's rows of numbers are cells joined by single spaces (a page flattened by a crawler), not
     columns laid out with runs of spaces (`pdftotext -layout`): most rows of three or more numbers have one space
     between each two, and some row has an empty cell (two spaces, or one at the end)."""
-    rows = [r[1] for r in map(_spaced, lines) if r and sum(1 for c in r[1] if c) >= 3]
+    found = [r[1] for r in map(_spaced, lines) if r]
+    rows = [r for r in found if sum(1 for c in r if c) >= 3]
     tight = sum("" not in r for r in rows)
     # between two numbers a single space, or one more for each empty cell between them
     cells = sum(len(r) - 1 for r in rows)
     empty = sum(r.count("") for r in rows)
-    return tight >= 3 and tight < len(rows) and empty < cells / 2
+    return tight >= 3 and any("" in r for r in found) and empty < cells / 2
 
 
 def one_cell_a_line(lines: list[str]) -> list[str]:
