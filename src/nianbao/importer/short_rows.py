@@ -132,11 +132,21 @@ def reference_columns(text: str, rows) -> dict[int, tuple[int, list[float]]]:
     return out
 
 
+def laid_out(text: str, vals) -> bool:
+    """Whether a row's numbers stand in columns (runs of spaces before them and between most of them), not
+    printed one space apart (pdfplumber, pdftotext -raw), where their positions say nothing of their columns."""
+    start = text.rfind("\n", 0, vals[0].pos) + 1
+    before = text[start:vals[0].pos]
+    gaps = [text[a.pos + len(a.raw):b.pos] for a, b in zip(vals, vals[1:])]
+    wide = sum(g.count(" ") >= 2 for g in gaps)
+    return (before.endswith("  ") or not before) and (not gaps or 2 * wide >= len(gaps))
+
+
 def by_position(text: str, vals, options, reference: dict) -> tuple | None:
     """The option whose columns fit where the row's numbers are printed clearly best, if any: each number's
     distance from its column, after the shift common to the row (a line laid out a little left or right)."""
     n = len(options[0])
-    if not _one_line(text, vals):
+    if not _one_line(text, vals) or not laid_out(text, vals):
         return None
     anchor, cols = reference.get(n) or (1, header_columns(text, vals, n))
     if cols is None:
