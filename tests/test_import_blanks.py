@@ -133,3 +133,16 @@ def test_layout_positions_under_the_header_decide_which_cells_are_blank(data):
     options = short_rows.placements(vals, keys, [], ["count"] * n)
     truth = tuple("" if j in blank else v for j, v in enumerate(numbers))
     assert short_rows.by_position(text, vals, options, {}) == truth
+
+
+def test_flattened_pages_with_blank_cells_read_exactly(tmp_path):
+    """Random valid filings with blank cells, rendered to HTML by `report` and flattened as a crawler does with one
+    space between cells: every cell exact, blank where the filing is blank, and no error the filing lacks."""
+    from test_import_matrix import matrix
+
+    cases = [c for c in matrix.make_cases(24, 5) if any(v is None for v in c.values.values())][:6]
+    assert len(cases) == 6
+    graded, _ = matrix.run(cases, [p for p in matrix.PATHS if p.name == "flat-space"], tmp_path)
+    for g in graded:
+        assert g.refused is None and g.layout_ok, g.case
+        assert g.wrong == {} and g.false_errors == [], (g.case, dict(list(g.wrong.items())[:5]), g.false_errors[:3])

@@ -1,12 +1,14 @@
-"""Narrowing the readings of a table's doubtful rows (digits run together, blank cells left out) one identity at a
-time, before any search over the rows together.
+"""Narrowing the readings of a table's doubtful rows (digits run together, blank cells left out) by the table's
+identities, one identity at a time, then by a short search over the rows together.
 
 For one identity (a column's sum, T3-01 …) every doubtful row adds one of a few amounts, whichever of its readings
 is taken; a reading is kept only if the other rows can still bring that identity to zero with it. Over and over,
 identity by identity, until nothing changes: the sets of sums stay small (one number each, not one per identity),
-so this is fast where a search over all identities at once is not, and it decides nearly every row of a real table.
-It drops only readings that some identity rules out: what it leaves is decided by the search, the positions, the
-narrative or a warning, as before. An identity that no choice satisfies (the publisher's own error) is left out.
+so this is fast where a search over all identities at once is not, and it decides most rows of a real table. Then
+a depth-first search, one row's readings at a time with the same narrowing after each, keeps the readings that
+take part in some choice under which every identity holds, and one such choice (so that no error is reported that
+the publisher did not make); when it runs out of steps, the rows stay as narrowed, to be decided by the positions,
+the narrative or a warning. An identity that no choice satisfies (the publisher's own error) is left out.
 """
 from __future__ import annotations
 
@@ -104,9 +106,8 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
     """For each row (keys, readings): the readings that take part in some choice of one reading per row under which
     every identity holds (given the cells already known, `base`), and one such choice; with whether the search
     finished within `budget` steps (if not: the readings single identities leave, and the first choice found, if
-    any). Identities no
-    choice satisfies from the start (the publisher's own error) are left out. `value` turns a reading's part into a
-    number (a blank counts as 0)."""
+    any). Identities no choice satisfies from the start (the publisher's own error) are left out. `value` turns a
+    reading's part into a number (a blank counts as 0)."""
     prepared = _prepared(instances, base, rows, value)
     alive = [set(range(len(o))) for _, o in rows]
     root_ok = []
@@ -117,8 +118,11 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
     prepared = root_ok
     _propagate(prepared, alive, strict=False)
     # readings that add the same to every identity (a blank and a 0 swapped) are one branch of the search
-    sig = [[tuple(am[oi] if j == jj else None for const, members in prepared for jj, am in members if jj == j)
-            for oi in range(len(o))] for j, (_, o) in enumerate(rows)]
+    amounts_of: list[list] = [[] for _ in rows]
+    for _, members in prepared:
+        for j, am in members:
+            amounts_of[j].append(am)
+    sig = [[tuple(am[oi] for am in amounts_of[j]) for oi in range(len(o))] for j, (_, o) in enumerate(rows)]
     used = [set() for _ in rows]
     choice: list | None = None
     steps = [0]
@@ -149,8 +153,7 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
 
     finished = search([set(a) for a in alive])
     # a row in no identity takes no part in the choice (None): nothing tells its readings apart
-    bound = {j for _, members in prepared for j, _ in members}
-    one = None if choice is None else [opts[c] if j in bound else None
+    one = None if choice is None else [opts[c] if amounts_of[j] else None
                                        for j, ((_, opts), c) in enumerate(zip(rows, choice))]
     if not finished or choice is None:
         return [[o for oi, o in enumerate(opts) if oi in a] for (_, opts), a in zip(rows, alive)], one, finished
