@@ -16,7 +16,7 @@ from ..filing import BLANK_MARKS, Finding
 from ..formats import ReportFormat, Table, parse_cell, parse_range
 from . import labels, short_rows
 from .document import CELL, END, ROW, Doc
-from .splitting import as_number, resolve, split_candidates
+from .splitting import SPLIT_LIMIT, as_number, resolve, split_candidates, split_search
 
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _NOTE = re.compile(r"\s*[（(]([^（）()\n]{1,40})[）)]")
@@ -223,6 +223,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
                            f"“{r.label}”行", tokens[ti].pos))
 
     pending = []  # (keys, tokens, candidates, what, identities hold, "split" | "blank")
+    partial = []  # the rows of pending whose readings the search could not all list
     index = {id(t): i for i, t in enumerate(tokens)}
 
     def room(keys, vals):
@@ -239,6 +240,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
     # printed apart has blank cells left out, rather than digits run together ("规章 000")
     apart = (any(len(v) == len(k) > 1 and short_rows.fillable(doc.text, v[1:], k) for k, v, _, _ in rows)
              or short_rows.prints_apart(doc.text))
+    searched = _split_rows(fmt, rows)
     for keys, vals, what, at in rows:
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
@@ -255,11 +257,17 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
             if blanks:
                 pending.append((keys, vals, blanks, what, True, "blank"))
                 continue
-        splittable = len(vals) < len(keys) and any(t.splittable for t in vals)
+        splittable = len(vals) < len(keys) and (all(t.row is None for t in vals) or any(t.splittable for t in vals))
         inst = list(_instances(fmt, set(keys))) if splittable else []
-        good = split_candidates(vals, keys, inst, types=types) if splittable else []
+        good, finished = searched(keys, vals, types, inst) if splittable else ([], True)
+        if not finished:
+            _over_budget(doc, table, keys, vals, what, bool(good), reading)
+            partial.append(len(pending) if good else -1)  # -1: a row left unread
         # no split satisfies the row's identity (a printed total that disagrees): every split, if few
-        cands = good or (split_candidates(vals, keys, limit=20_000, types=types) if splittable and inst else [])
+        cands = good or (split_candidates(vals, keys, limit=20_000, types=types) if splittable and inst and finished
+                         else [])
+        if not cands and not finished:
+            continue
         if cands:
             pending.append((keys, vals, good or cands, what, bool(good), "split"))
         else:
@@ -271,7 +279,44 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
     if pending:
         gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _, _ in rows])
         resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous,
-                gaps)
+                gaps, partial)
+
+
+def _split_rows(fmt: ReportFormat, rows):
+    """The search for a row's readings (split_search), with blank cells allowed in running text only where the
+    table has them: a crawler that runs a row's cells together drops an empty one entirely, so a row whose digits
+    split in no way without a blank shows that the table has blank cells — then any of its rows may have some.
+    A table printed without blanks is read without them (its readings are not doubled by blank-or-0 guesses)."""
+    plain: dict = {}
+
+    def search(keys, vals, types, inst, blanks=0):
+        key = (tuple(keys), blanks)
+        if key not in plain:
+            plain[key] = split_search(vals, keys, inst, types=types, blanks=blanks)
+        return plain[key]
+
+    flat = [(keys, vals) for keys, vals, _, _ in rows
+            if 0 < len(vals) < len(keys) and all(t.row is None for t in vals)]
+    has_blanks = False
+    for keys, vals in flat:
+        found, finished = search(keys, vals, [fmt.cells[k].type for k in keys], list(_instances(fmt, set(keys))))
+        if finished and not found:
+            has_blanks = True
+            break
+
+    def searched(keys, vals, types, inst):
+        blanks = len(keys) - 1 if has_blanks and all(t.row is None for t in vals) else 0
+        return search(keys, vals, types, inst, blanks)
+
+    return searched
+
+
+def _over_budget(doc: Doc, table: Table, keys, vals, what: str, some: bool, reading: Reading):
+    printed = " ".join(t.number or "" for t in vals)
+    reading.findings.append(Finding(
+        "IMP-SPLIT", "warning", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，可能的拆法太多，超出拆分计算的限额"
+        f"（{SPLIT_LIMIT} 步），未能逐一比对：" + ("暂按找到的满足勾稽关系的拆法读取" if some else "该行未读取（按未填写处理）") +
+        "，请核对原文", keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
 
 
 def _label_span(table: Table, keys: list[str]) -> tuple[int, int] | None:
