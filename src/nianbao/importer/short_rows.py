@@ -139,7 +139,7 @@ def laid_out(text: str, vals) -> bool:
     before = text[start:vals[0].pos]
     gaps = [text[a.pos + len(a.raw):b.pos] for a, b in zip(vals, vals[1:])]
     wide = sum(g.count(" ") >= 2 for g in gaps)
-    return (before.endswith("  ") or not before) and (not gaps or 2 * wide >= len(gaps))
+    return (before.endswith("  ") or not before.strip()) and (not gaps or 2 * wide >= len(gaps))
 
 
 def by_position(text: str, vals, options, reference: dict) -> tuple | None:
