@@ -28,6 +28,7 @@ def _sums(a: set, b) -> set:
 def _prepared(instances, base: dict, rows, value):
     """Per identity: the known cells' amount, and for each row that has cells in it the amount of each reading."""
     open_keys = {k for keys, _ in rows for k in keys}
+    numbers = [[[value(x) for x in o] for o in options] for _, options in rows]
     out = []
     for inst in instances:
         coef: dict[str, float] = {}
@@ -39,10 +40,10 @@ def _prepared(instances, base: dict, rows, value):
             continue
         const = _amount(sum(c * base[k] for k, c in coef.items() if k not in open_keys))
         members = []
-        for j, (keys, options) in enumerate(rows):
+        for j, (keys, _) in enumerate(rows):
             at = [(i, coef[k]) for i, k in enumerate(keys) if k in coef]
             if at:
-                members.append((j, [_amount(sum(c * value(o[i]) for i, c in at)) for o in options]))
+                members.append((j, [_amount(sum(c * o[i] for i, c in at)) for o in numbers[j]]))
         out.append((const, members))
     return out
 

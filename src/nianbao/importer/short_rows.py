@@ -39,17 +39,27 @@ def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
     the row's own identities (a blank counts as 0, as a published blank is read)."""
     n = len(keys)
     index = {k: i for i, k in enumerate(keys)}
+    # each identity as one coefficient per column; where each printed number may stand (a sign only in a signed
+    # column, a decimal point only in a decimal one)
+    coefs = []
+    for inst in instances:
+        c = [0] * n
+        for t in inst.lhs:
+            c[index[t.key]] += t.coef
+        for t in inst.rhs:
+            c[index[t.key]] -= t.coef
+        coefs.append(c)
+    nums = [float(t.number) for t in vals]
+    fits = [[not (t.number.startswith("-") and types[s] != "signed" or "." in t.number and types[s] != "decimal")
+             for s in range(n)] for t in vals]
     out = []
     for slots in itertools.combinations(range(n), len(vals)):
-        parts = [BLANK] * n
-        for s, t in zip(slots, vals):
-            parts[s] = t.number
-        if any(p.startswith("-") and types[i] != "signed" or "." in p and types[i] != "decimal"
-               for i, p in enumerate(parts)):
+        if not all(f[s] for f, s in zip(fits, slots)):
             continue
-        nums = [float(p) if p else 0 for p in parts]
-        if all(abs(sum(t.coef * nums[index[t.key]] for t in inst.lhs)
-                   - sum(t.coef * nums[index[t.key]] for t in inst.rhs)) < 1e-9 for inst in instances):
+        if all(abs(sum(c[s] * x for s, x in zip(slots, nums))) < 1e-9 for c in coefs):
+            parts = [BLANK] * n
+            for s, t in zip(slots, vals):
+                parts[s] = t.number
             out.append(tuple(parts))
     return out
 

@@ -122,10 +122,15 @@ class Reading:
     variants: list = field(default_factory=list)  # (sheet, printed, official)
 
 
+_KEY_SETS: dict[int, tuple[ReportFormat, list]] = {}  # id(format) → (the format, its sums with their cells)
+
+
 def _instances(fmt: ReportFormat, keys: set[str]):
-    for inst in fmt.sum_instances(previous=False):
-        if set(inst.keys) <= keys:
-            yield inst
+    """The format's sums (within one year) whose cells are all among `keys` (asked once per doubtful row)."""
+    known = _KEY_SETS.get(id(fmt))
+    if known is None or known[0] is not fmt:
+        known = _KEY_SETS[id(fmt)] = (fmt, [(frozenset(i.keys), i) for i in fmt.sum_instances(previous=False)])
+    return (inst for cells, inst in known[1] if cells <= keys)
 
 
 def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]], claims=(),
