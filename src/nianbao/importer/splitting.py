@@ -352,7 +352,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
 
 
 STATE_LIMIT = 40_000  # partial sums kept while searching the readings of a table's rows
-TABLE_LIMIT = 15_000  # (partial sum, reading) pairs tried in that search: a count of steps, the same on every machine
+TABLE_LIMIT = 60_000  # (partial sum, reading) pairs tried in that search: a count of steps, the same on every machine
 
 
 def _identity_sums(instances, base: dict, rows):

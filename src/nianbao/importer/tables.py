@@ -9,6 +9,7 @@ a warning that names the other readings. Numbers are never changed, only read.
 from __future__ import annotations
 
 import bisect
+import copy
 import re
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from ..filing import BLANK_MARKS, Finding
 from ..formats import ReportFormat, Table, parse_cell, parse_range
 from . import labels, short_rows
 from .document import CELL, END, ROW, Doc
-from .splitting import SPLIT_LIMIT, as_number, resolve, split_candidates, split_search
+from .splitting import SPLIT_LIMIT, as_number, resolve, split_candidates, split_search, violations
 
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _NOTE = re.compile(r"\s*[（(]([^（）()\n]{1,40})[）)]")
@@ -142,11 +143,38 @@ def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]]
     for table in fmt.tables.values():
         region = regions.get(table.sheet)
         if region:
-            _read_table(doc, table, tokenize(doc.text, *region), reading, claims, previous)
+            _read_with_blanks_if_needed(doc, table, tokenize(doc.text, *region), reading, claims, previous)
     return reading
 
 
-def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, claims, previous):
+def _read_with_blanks_if_needed(doc: Doc, table: Table, tokens, reading: Reading, claims, previous):
+    """A table whose rows ran together is first read without blank cells where every row splits without one;
+    if its identities then fail, a blank a crawler dropped may hide in a row that also splits without it: read
+    again with blanks allowed in every row, and keep that reading if it breaks fewer identities."""
+    before = copy.deepcopy((reading.raw, reading.where, reading.findings, reading.clean, reading.rows_found,
+                            reading.variants))
+    if not _read_table(doc, table, tokens, reading, claims, previous):
+        return
+    inst = [i for i in reading.fmt.sum_instances(previous=False) if set(i.keys) <= set(table.cells)]
+
+    def broken(r: Reading) -> int:
+        return violations(inst, {k: (v if isinstance(v, (int, float)) else 0) for k, v in r.raw.items()})
+
+    first = broken(reading)
+    if not first:
+        return
+    again = Reading(reading.fmt)
+    again.raw, again.where, again.findings, again.clean, again.rows_found, again.variants = copy.deepcopy(before)
+    _read_table(doc, table, tokens, again, claims, previous, blanks=True)
+    if broken(again) < first:
+        reading.raw, reading.where, reading.findings = again.raw, again.where, again.findings
+        reading.clean, reading.rows_found, reading.variants = again.clean, again.rows_found, again.variants
+
+
+def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, claims, previous,
+                blanks: bool = False) -> bool:
+    """Read one table into `reading`; whether a row ran together in running text without blank cells allowed
+    for (see _split_rows)."""
     fmt = reading.fmt
     known = labels.table_texts(table)
     # the text of the region, normalised, and for each of its characters the token it came from
@@ -245,7 +273,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
     # printed apart has blank cells left out, rather than digits run together ("规章 000")
     apart = (any(len(v) == len(k) > 1 and short_rows.fillable(doc.text, v[1:], k) for k, v, _, _ in rows)
              or short_rows.prints_apart(doc.text))
-    searched = _split_rows(fmt, rows)
+    searched = _split_rows(fmt, rows, blanks)
     for keys, vals, what, at in rows:
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
@@ -285,9 +313,10 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _, _ in rows])
         resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous,
                 gaps, partial)
+    return searched.without_blanks
 
 
-def _split_rows(fmt: ReportFormat, rows):
+def _split_rows(fmt: ReportFormat, rows, force: bool = False):
     """The search for a row's readings (split_search), with blank cells allowed in running text only where the
     table has them: a crawler that runs a row's cells together drops an empty one entirely, so a row whose digits
     split in no way without a blank shows that the table has blank cells — then any of its rows may have some.
@@ -302,8 +331,8 @@ def _split_rows(fmt: ReportFormat, rows):
 
     flat = [(keys, vals) for keys, vals, _, _ in rows
             if 0 < len(vals) < len(keys) and all(t.row is None for t in vals)]
-    has_blanks = False
-    for keys, vals in flat:
+    has_blanks = force
+    for keys, vals in flat if not force else ():
         found, finished = search(keys, vals, [fmt.cells[k].type for k in keys], list(_instances(fmt, set(keys))))
         if finished and not found:
             has_blanks = True
@@ -313,6 +342,7 @@ def _split_rows(fmt: ReportFormat, rows):
         blanks = len(keys) - 1 if has_blanks and all(t.row is None for t in vals) else 0
         return search(keys, vals, types, inst, blanks)
 
+    searched.without_blanks = bool(flat) and not has_blanks
     return searched
 
 
