@@ -27,11 +27,17 @@ def fillable(text: str, vals, keys) -> bool:
 _APART = re.compile(r"(?m)(?:^|\s)[+\-]?\d[\d,.]*(?:[ \t]+[+\-]?\d[\d,.]*){2,}[ \t]*$")
 
 
+# or a cell a line (PyMuPDF, mammoth's Markdown): three lines or more of one number each, in a row
+_ONE_A_LINE = re.compile(r"(?m)^[ \t]*[+\-]?\d[\d,.]*[ \t]*(?:\n[ \t]*)+[+\-]?\d[\d,.]*[ \t]*(?:\n[ \t]*)+"
+                         r"[+\-]?\d[\d,.]*[ \t]*$")
+
+
 @functools.lru_cache(maxsize=8)
 def prints_apart(text: str) -> bool:
     """Whether the text prints a table's numbers apart: three lines or more end in three numbers or more, each
-    from the next by white space (pdftotext, a page flattened with spaces), as no text running cells together does."""
-    return sum(1 for _ in itertools.islice(_APART.finditer(text), 3)) >= 3
+    from the next by white space (pdftotext, a page flattened with spaces), or three lines running hold one number
+    each (PyMuPDF, mammoth's Markdown), as no text running cells together does."""
+    return any(sum(1 for _ in itertools.islice(p.finditer(text), 3)) >= 3 for p in (_APART, _ONE_A_LINE))
 
 
 def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
