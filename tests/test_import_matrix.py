@@ -19,7 +19,7 @@ _spec.loader.exec_module(matrix)
 SEED = 12
 # Paths the importer does not read exactly yet (see the report of issue 12); strict: a fixed path fails here
 # until it is taken off this list.
-KNOWN_GAPS = {"pdftotext", "flat-nosep", "pandoc-md"}
+KNOWN_GAPS = {"pdftotext", "flat-nosep"}
 
 
 @pytest.fixture(scope="module")

@@ -341,6 +341,9 @@ def test_short_rows_in_single_spaced_text_decided_by_identities_or_named(tmp_pat
      "测试县人力资源和社会保障局", "正文开头"),
     ("2023年政府信息公开工作年度报告", "本报告统计期限为2023年1月1日至2023年12月31日。", "测试县司法局\n2024年1月20日\n",
      "测试县司法局", "落款"),
+    # pandoc drops a docx's title: the preamble quotes it, and the name need not end as a unit's name does
+    ("发布日期：2024-01-20", "根据《中华人民共和国政府信息公开条例》规定，现公布健安道2023年政府信息公开工作年度报告。", "", "健安道", "正文开头"),
+    ("发布日期：2024-01-20", "现将测试县林业局2023年政府信息公开工作年度报告公布如下。", "", "测试县林业局", "正文开头"),
 ])
 def test_unit_name_from_title_page_preamble_or_signature(tmp_path, title, preamble, tail, unit, source):
     fmt = load_format("2021")

@@ -20,6 +20,7 @@ from ..errors import NianbaoError, UnreadableFile
 from ..filing import Filing, Finding
 from ..formats import ReportFormat, load_format
 from . import labels
+from .column_order import column_by_column
 from .document import Doc, paragraphs, plain
 from .identity import read_identity
 from .layout import by_structure, choose
@@ -159,6 +160,10 @@ def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     fmt21 = load_format("2021")
     outline = find_outline(doc, fmt21)
     sections = outline.spans
+    scrambled = column_by_column(doc, fmt21, sections)
+    if scrambled:
+        raise NianbaoError(f"{name} 中的{scrambled}是逐列输出的文本（如 pdftotext 不加 -layout 参数时的输出）：各数已与所在的行"
+                           "分开，无法可靠地对应到行和列，未导入。请用 pdftotext -layout 重新提取，或直接导入 PDF 文件", 2)
     first = min((a for a, _, _ in sections.values()), default=len(doc.text))
     identity = read_identity(doc, first)
     year = identity["year"]

@@ -1,7 +1,8 @@
 """A Word table saved as plain text by LibreOffice or WPS: every cell on a line of its own, an empty cell an empty
-line ("（一）予以公开\\n0\\n\\n18\\n3\\n7\\n\\n28"). Running the lines together would lose the empty cells, and with them
-which column each number is in; so such a block is rewritten as the tab-indented cells of one row, the form the
-text reader already reads cell by cell (a Word report flattened to text)."""
+line ("（一）予以公开\\n0\\n\\n18\\n3\\n7\\n\\n28"); or a web page's table flattened with one space between cells, an
+empty cell an extra space ("规章 71  19 "). Running the cells together would lose the empty cells, and with them
+which column each number is in; so such a row is rewritten as its label and the tab-indented cells of one row, the
+form the text reader already reads cell by cell (a Word report flattened to text)."""
 from __future__ import annotations
 
 import re
@@ -15,11 +16,50 @@ def _label(line: str) -> bool:
     return bool(s) and not _NUMBER_LINE.match(s) and len(s) <= 80 and not s.endswith("。") and not s.startswith("\t")
 
 
+_CELL = re.compile(r"^[+\-－−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+def _spaced(line: str) -> tuple[str, list[str]] | None:
+    """(label, cells) of a row whose cells are joined by single spaces: its numbers and empty cells at the end, the
+    label before them single-spaced too; None for anything else."""
+    parts = line.split(" ")
+    i = len(parts)
+    while i > 0 and (not parts[i - 1] or _CELL.match(parts[i - 1])):
+        i -= 1
+    label, cells = " ".join(parts[:i]), parts[i:]
+    if not any(cells) or "" in parts[:i] or (label and not _label(label)):
+        return None
+    return label, cells
+
+
+def single_spaced(lines: list[str]) -> bool:
+    """Whether the text's rows of numbers are cells joined by single spaces (a page flattened by a crawler), not
+    columns laid out with runs of spaces (`pdftotext -layout`): most rows of three or more numbers have one space
+    between each two, and some row has an empty cell (two spaces, or one at the end)."""
+    found = [r[1] for r in map(_spaced, lines) if r]
+    rows = [r for r in found if sum(1 for c in r if c) >= 3]
+    tight = sum("" not in r for r in rows)
+    # between two numbers a single space, or one more for each empty cell between them
+    cells = sum(len(r) - 1 for r in rows)
+    empty = sum(r.count("") for r in rows)
+    return tight >= 3 and any("" in r for r in found) and empty < cells / 2
+
+
 def one_cell_a_line(lines: list[str]) -> list[str]:
     """The lines, with the cells that follow a label one a line (an empty line for an empty cell, at least one
-    empty cell among them) rewritten as one tab-indented row after the label."""
+    empty cell among them) rewritten as one tab-indented row after the label; in a text whose rows are cells
+    joined by single spaces, every such row with an empty cell too."""
     if any(ln.startswith("\t") for ln in lines):
         return lines  # already cells one a line, tab-indented
+    if single_spaced(lines):
+        out = []
+        for line in lines:
+            row = _spaced(line)
+            if row and "" in row[1]:
+                out += [row[0], ""] + ["\t" + c for c in row[1]] + [""]
+            else:
+                out.append(line)
+        return out
     out, i = [], 0
     while i < len(lines):
         line = lines[i]
@@ -27,10 +67,12 @@ def one_cell_a_line(lines: list[str]) -> list[str]:
         while j < len(lines) and len(cells) <= MAX_CELLS and (not lines[j].strip() or _NUMBER_LINE.match(lines[j])):
             cells.append(lines[j].strip())
             j += 1
-        while cells and not cells[-1] and (len(cells) < 2 or not cells[-2]):
-            cells.pop()  # white space after the row: at most one empty line ends it as an empty cell
+        # empty lines after the row's last number may be its blank cells, or a paragraph between two tables: they
+        # are kept, and the table reader drops what the row has no column for (from the row's end)
+        while len(cells) > MAX_CELLS and not cells[-1]:
+            cells.pop()
         numbers = sum(1 for c in cells if c)
-        if _label(line) and numbers and "" in cells and len(cells) <= MAX_CELLS and j < len(lines) + 1:
+        if _label(line) and numbers and "" in cells and len(cells) <= MAX_CELLS:
             # the label stays a line of text (a header such as 表四's 总计 is no cell of the row)
             out += [line, ""] + ["\t" + c for c in cells] + [""]
             i += 1 + len(cells)

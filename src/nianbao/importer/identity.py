@@ -19,6 +19,8 @@ _FROM_PAGE = re.compile(rf"(?:发布机构|发文机关|发布单位|信息来�
 _PREAMBLE = (re.compile(rf"本报告由({_NAME}{{2,40}}?)(?:编制|发布|制作|负责)"),
              re.compile(rf"(?:^|[。\n])\s*({_NAME}{{2,40}}?)(?:根据|依据|按照)《中华人民共和国政府信息公开条例》"))
 _CHROME = re.compile(r"^(?:标题|题目|当前位置|您的位置|正文|关于(?:公布|发布|报送|印发)?)")
+# the preamble's own announcement of the title: "……规定，现公布X2021年政府信息公开工作年度报告"
+_ANNOUNCE = re.compile(r"^(?:(?:现予?|特|兹|现向社会|特此)(?:公布|发布|公开|印发|报送)|现将)")
 _PATH = re.compile(r".*(?:首页|年报|年度报告|信息公开目录|政务公开)")  # a site's breadcrumb run into the title
 _DATE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 
@@ -45,25 +47,31 @@ def read_identity(doc: Doc, preamble_end: int) -> dict:
     """Unit and year, and where the unit's name was read (identity["unit_from"])."""
     ident: dict = {"unit": None, "unit_code": None, "year": None}
     head = plain(doc.text[:max(preamble_end, 0) or 3000])
-    titled = None
+    titled, title_from = None, "标题"
     for text in (doc.title or "", head):
         m = _TITLE.search(re.sub(r"\s+", "", text))
         if m:
             ident["year"] = int(m.group(2))
-            titled = _CHROME.sub("", m.group(1)) or None
+            titled = _CHROME.sub("", m.group(1))
+            announced = _ANNOUNCE.match(titled)
+            if announced:  # the title quoted in the preamble (pandoc drops a docx's title)
+                titled, title_from = titled[announced.end():], "正文开头"
+            titled = titled or None
             if organ(titled):
-                ident["unit"], ident["unit_from"] = organ(titled), "标题"
+                ident["unit"], ident["unit_from"] = organ(titled), title_from
             break
     if ident["unit"] is None:
         flat = re.sub(r"[ \t\u3000]+", "", head)
         tries = [("发布机构", m.group(1)) for m in _FROM_PAGE.finditer(flat)]
         tries += [("正文开头", m.group(1)) for p in _PREAMBLE for m in p.finditer(flat)]
         tries.append(("落款", _signature(doc)))
-        tries.append(("标题", titled))  # a title's words that do not read as a unit's name, as a last resort
         for where, name in tries:
-            if organ(name) or (where == "标题" and name):
-                ident["unit"], ident["unit_from"] = organ(name) or name, where
+            if organ(name):
+                ident["unit"], ident["unit_from"] = organ(name), where
                 break
+        else:
+            if titled:  # a title's words that do not read as a unit's name, as a last resort
+                ident["unit"], ident["unit_from"] = titled, title_from
     if ident["year"] is None:  # a title without the unit's name
         m = next(filter(None, (_YEAR_TITLE.search(re.sub(r"\s+", "", t)) for t in (doc.title or "", head))), None)
         if m:

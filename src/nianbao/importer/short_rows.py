@@ -1,25 +1,43 @@
 """A row printed with fewer numbers than columns: plain text keeps no empty cell, so a blank cell simply vanishes
 ("0  19 17 4 15 55" for seven columns). Which column is blank is read, in this order, from the row's own
 identities, the table's identities (splitting.resolve), and the columns' positions where the text keeps them
-(`pdftotext -layout`): the gaps between a row's numbers against the gaps of the table's complete rows. A row
+(`pdftotext -layout`): where a row's numbers stand against where the table's complete rows print theirs, or
+else against the centres of the header's words above the row (表二's small tables, 表四's single row). A row
 nothing decides is read by preference with a warning. The printed numbers are never split or changed here.
 """
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 import statistics
-import unicodedata
 
 BLANK = ""  # an inserted blank cell in a candidate
 
 
 def fillable(text: str, vals, keys) -> bool:
-    """A short row of running text whose numbers are printed apart, each from the next by white space (not
-    digits run together, "13-10")."""
+    """A short row of running text whose numbers are printed apart, each from the next and the first from the
+    label by white space (not digits run together, "13-10", nor a run glued to its label, "规章1710")."""
     return (0 < len(vals) < len(keys) and all(t.row is None and t.number is not None for t in vals)
-            and len(vals) >= max(2, len(keys) // 2)
+            and vals[0].pos > 0 and text[vals[0].pos - 1].isspace()
             and all(text[a.pos + len(a.raw):b.pos].strip() == "" < text[a.pos + len(a.raw):b.pos]
                     for a, b in zip(vals, vals[1:])))
+
+
+_APART = re.compile(r"(?m)(?:^|\s)[+\-]?\d[\d,.]*(?:[ \t]+[+\-]?\d[\d,.]*){2,}[ \t]*$")
+
+
+# or a cell a line (PyMuPDF, mammoth's Markdown): three lines or more of one number each, in a row
+_ONE_A_LINE = re.compile(r"(?m)^[ \t]*[+\-]?\d[\d,.]*[ \t]*(?:\n[ \t]*)+[+\-]?\d[\d,.]*[ \t]*(?:\n[ \t]*)+"
+                         r"[+\-]?\d[\d,.]*[ \t]*$")
+
+
+@functools.lru_cache(maxsize=8)
+def prints_apart(text: str) -> bool:
+    """Whether the text prints a table's numbers apart: three lines or more end in three numbers or more, each
+    from the next by white space (pdftotext, a page flattened with spaces), or three lines running hold one number
+    each (PyMuPDF, mammoth's Markdown), as no text running cells together does."""
+    return any(sum(1 for _ in itertools.islice(p.finditer(text), 3)) >= 3 for p in (_APART, _ONE_A_LINE))
 
 
 def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
@@ -27,17 +45,27 @@ def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
     the row's own identities (a blank counts as 0, as a published blank is read)."""
     n = len(keys)
     index = {k: i for i, k in enumerate(keys)}
+    # each identity as one coefficient per column; where each printed number may stand (a sign only in a signed
+    # column, a decimal point only in a decimal one)
+    coefs = []
+    for inst in instances:
+        c = [0] * n
+        for t in inst.lhs:
+            c[index[t.key]] += t.coef
+        for t in inst.rhs:
+            c[index[t.key]] -= t.coef
+        coefs.append(c)
+    nums = [float(t.number) for t in vals]
+    fits = [[not (t.number.startswith("-") and types[s] != "signed" or "." in t.number and types[s] != "decimal")
+             for s in range(n)] for t in vals]
     out = []
     for slots in itertools.combinations(range(n), len(vals)):
-        parts = [BLANK] * n
-        for s, t in zip(slots, vals):
-            parts[s] = t.number
-        if any(p.startswith("-") and types[i] != "signed" or "." in p and types[i] != "decimal"
-               for i, p in enumerate(parts)):
+        if not all(f[s] for f, s in zip(fits, slots)):
             continue
-        nums = [float(p) if p else 0 for p in parts]
-        if all(abs(sum(t.coef * nums[index[t.key]] for t in inst.lhs)
-                   - sum(t.coef * nums[index[t.key]] for t in inst.rhs)) < 1e-9 for inst in instances):
+        if all(abs(sum(c[s] * x for s, x in zip(slots, nums))) < 1e-9 for c in coefs):
+            parts = [BLANK] * n
+            for s, t in zip(slots, vals):
+                parts[s] = t.number
             out.append(tuple(parts))
     return out
 
@@ -58,9 +86,38 @@ def fill(vals, parts):
 
 
 def _column(text: str, pos: int) -> int:
-    """The display column of a position in its line (a CJK character is two columns wide, as laid out)."""
-    start = text.rfind("\n", 0, pos) + 1
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text[start:pos])
+    """The column of a position in its line: one a character, a Chinese one too (`pdftotext -layout` lays a page
+    out on a grid of one column a character, whatever its width)."""
+    return pos - (text.rfind("\n", 0, pos) + 1)
+
+
+_FRAGMENT = re.compile(r"\S+")
+HEADER_LINES = 40  # how far above a row its table's header is looked for
+
+
+def header_columns(text: str, vals, n: int) -> list[float] | None:
+    """The centres of a row's n columns from the header printed above it (the nearest lines of text without digits
+    above the row and the rows of numbers between): each word's centre, the same centre on the lines of one
+    header cell counted once, the nearest lines first until there are n; the n rightmost (the label column's own
+    header, "信息内容", is left of them). None when fewer are found."""
+    centres: list[float] = []
+    end = text.rfind("\n", 0, vals[0].pos)
+    for _ in range(HEADER_LINES):
+        if end <= 0:
+            break
+        start = text.rfind("\n", 0, end) + 1
+        line, end = text[start:end], start - 1
+        if not line.strip() or any(c.isdigit() for c in line):
+            if centres:
+                break
+            continue
+        for m in _FRAGMENT.finditer(line):
+            c = m.start() + (len(m.group()) - 1) / 2
+            if all(abs(c - x) > 1.5 for x in centres):
+                centres.append(c)
+        if len(centres) >= n:
+            break
+    return sorted(centres)[-n:] if len(centres) >= n else None
 
 
 def _one_line(text: str, vals) -> bool:
@@ -91,13 +148,25 @@ def reference_columns(text: str, rows) -> dict[int, tuple[int, list[float]]]:
     return out
 
 
+def laid_out(text: str, vals) -> bool:
+    """Whether a row's numbers stand in columns (runs of spaces before them and between most of them), not
+    printed one space apart (pdfplumber, pdftotext -raw), where their positions say nothing of their columns."""
+    start = text.rfind("\n", 0, vals[0].pos) + 1
+    before = text[start:vals[0].pos]
+    gaps = [text[a.pos + len(a.raw):b.pos] for a, b in zip(vals, vals[1:])]
+    wide = sum(g.count(" ") >= 2 for g in gaps)
+    return (before.endswith("  ") or not before.strip()) and (not gaps or 2 * wide >= len(gaps))
+
+
 def by_position(text: str, vals, options, reference: dict) -> tuple | None:
     """The option whose columns fit where the row's numbers are printed clearly best, if any: each number's
     distance from its column, after the shift common to the row (a line laid out a little left or right)."""
     n = len(options[0])
-    if n not in reference or not _one_line(text, vals):
+    if not _one_line(text, vals) or not laid_out(text, vals):
         return None
-    anchor, cols = reference[n]
+    anchor, cols = reference.get(n) or (1, header_columns(text, vals, n))
+    if cols is None:
+        return None
     at = [_anchors(text, t)[anchor] for t in vals]
     scored = []
     for o in options:

@@ -13,8 +13,9 @@ import itertools
 import random
 
 from ..filing import Finding
+from .pruning import narrow_pending
 
-SPLIT_LIMIT = 300_000  # steps of the search; beyond this a row is too ambiguous to choose among
+SPLIT_LIMIT = 30_000  # steps of the search for one row (a number, not a time: the same on every machine)
 
 
 def as_number(s: str):
@@ -27,103 +28,163 @@ def value(s: str):
 
 
 def split_candidates(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None) -> list[tuple]:
-    """Every reading of the tokens as one number per key (each splittable run cut into one or more numbers) that
-    satisfies the row's own identities; [] if there is none or the search is too large. `types`: the columns'
-    types (count | signed | decimal), which say where a sign and a decimal point may go.
+    """Every reading of the tokens as one number per key that satisfies the row's own identities; [] if there is
+    none or the search is too large (split_search says which)."""
+    found, finished = split_search(tokens, keys, instances, limit, types)
+    return found if finished else []
 
-    The search checks an identity as soon as its cells are read, and stops early when the cells read so far
-    already add up to more than the digits left could hold for a total printed after them."""
+
+def split_search(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None, blanks: int = 0):
+    """(every reading of the tokens as one number per key, each splittable run cut into one or more numbers, that
+    satisfies the row's own identities; whether the search finished within `limit` steps). `types`: the columns'
+    types (count | signed | decimal), which say where a sign and a decimal point may go. `blanks`: up to how many
+    cells may be blank ("" in a reading): a crawler that runs a row's cells together drops an empty one entirely.
+
+    Depth first from the row's end, cell by cell: a row prints its totals last, so they are read first and every
+    part read after them can only use up what is left of them. Each identity's partial sum is carried along; a
+    suffix is dropped as soon as an identity it completes fails, or when what the digits left could still add
+    cannot bring an identity to zero. Suffixes that leave the same digits and the same partial sums have the same
+    beginnings: they are searched once (memoised), which keeps the search polynomial, not exponential."""
     n = len(keys)
     types = types or ["count"] * n
     index = {k: i for i, k in enumerate(keys)}
-    eqs = [(max(index[t.key] for t in inst.lhs + inst.rhs),
-            [(index[t.key], t.coef) for t in inst.lhs] + [(index[t.key], -t.coef) for t in inst.rhs])
-           for inst in instances]
-    # "total == a + b + …" with the total printed last: its parts may not outgrow the digits left for it
-    sums = []
+    eqs = []
     for inst in instances:
-        if len(inst.lhs) == 1 and all(t.coef == 1 for t in inst.rhs):
-            last = index[inst.lhs[0].key]
-            parts = [index[t.key] for t in inst.rhs]
-            if all(p < last for p in parts):
-                sums.append((last, parts))
-    chars = [t.number if t.splittable else None for t in tokens]
-    shape = []  # (negative, integer digits, decimals or None) of each run
-    for d in chars:
+        co = [0] * n
+        for t in inst.lhs:
+            co[index[t.key]] += t.coef
+        for t in inst.rhs:
+            co[index[t.key]] -= t.coef
+        eqs.append(co)
+    first = [min((j for j, c in enumerate(co) if c), default=n) for co in eqs]
+    # what the cells before k can add to each identity, per unit of the largest value one of them can hold
+    up = [[sum(abs(c) if types[j] == "signed" else max(c, 0) for j, c in enumerate(co[:k])) for co in eqs]
+          for k in range(n + 1)]
+    down = [[sum(abs(c) if types[j] == "signed" else max(-c, 0) for j, c in enumerate(co[:k])) for co in eqs]
+            for k in range(n + 1)]
+    # +1 / −1 where every cell before k takes part in an identity with that coefficient (a row's parts before its
+    # total): then what they add is bounded below too, by the digits they must use up
+    same = [[next(iter({c for c in co[:k]}), 0) if k and len(set(co[:k])) == 1 and abs(co[0]) == 1
+             and all(types[j] != "signed" for j in range(k)) else 0 for co in eqs] for k in range(n + 1)]
+    shape = []  # (run or None, negative, integer digits, decimals or None) of each token
+    for t in tokens:
+        d = t.number if t.splittable else None
         neg = bool(d) and d.startswith("-")
         whole, dot, frac = (d or "")[neg:].partition(".")
-        shape.append((neg, whole, frac if dot else None))
-    digits_after = [0] * (len(tokens) + 1)
-    for i in range(len(tokens) - 1, -1, -1):
-        digits_after[i] = digits_after[i + 1] + (len(chars[i]) if chars[i] is not None else 1)
-    out: list[tuple[str, ...]] = []
+        shape.append((d, neg, whole, frac if dot else None))
+    before = [0]  # digits of the tokens before token i
+    for d, _, whole, _ in shape:
+        before.append(before[-1] + max(len(whole), 1))
+    memo: dict = {}
     steps = [0]
-    num = as_number if "decimal" in types else int
+    exhausted = [False]
 
-    def ok(parts: list[str], left_digits: int) -> bool:
-        k = len(parts) - 1
-        nums = None
-        for last, eq in eqs:
-            if last == k:
-                nums = nums or [num(p) for p in parts]
-                if abs(sum(c * nums[i] for i, c in eq)) > 1e-9:
+    def pieces(i: int, end: int, kind: str | None):
+        """(the number that ends at digit `end` of token i, for a column of type `kind` (None: any); where the
+        digits before it end)."""
+        t = tokens[i]
+        d, neg, whole, frac = shape[i]
+        if d is None:
+            yield t.number or "", i - 1, None
+            return
+        tail = ""
+        if end == len(whole) and frac is not None:  # the last number of a run keeps its decimals
+            if kind not in (None, "decimal"):
+                return
+            tail = "." + frac
+        for j in range(end - 1, -1, -1):
+            head = whole[j:end]
+            if len(head) > 1 and head[0] == "0":
+                continue
+            if j:
+                yield head + tail, i, j
+            elif not neg:
+                yield head + tail, i - 1, None
+            elif kind in (None, "signed"):
+                yield "-" + head + tail, i - 1, None
+
+    def possible(sums: tuple, k: int, left: int, b: int) -> bool:
+        """Cells 0 … k−1 are still to read, from `left` digits, b of them blank."""
+        m = k - b  # the cells that take digits
+        if left < m or m < 0 or (m == 0) != (left == 0):
+            return False
+        cap = 10 ** (left - m + 1) - 1 if m else 0
+        for e, s in enumerate(sums):
+            if first[e] >= k:
+                if abs(s) > 1e-9:
                     return False
-        for last, members in sums:
-            if last > k:
-                done = [num(parts[i]) for i in members if i <= k]
-                room = left_digits - (n - len(parts) - 1)
-                if done and room >= 0 and sum(done) >= 10 ** room:
+            elif same[k][e] and m:  # the least and the most m numbers made of the first `left` digits add up to
+                if not (least[left][m] - 1e-9 <= -same[k][e] * s <= most[left][m] + 1e-9):
                     return False
+            elif not (s - cap * down[k][e] - 1e-9 <= 0 <= s + cap * up[k][e] + 1e-9):
+                return False
         return True
 
-    def rec(i: int, offset: int, parts: list[str]) -> bool:
+    def left_of(i: int, end: int | None) -> int:
+        return before[i] + end if end is not None else before[i + 1]
+
+    def rec(i: int, end: int | None, k: int, sums: tuple, b: int) -> list[tuple]:
+        key = (i, end, k, sums, b)
+        if key in memo:
+            return memo[key]
         steps[0] += 1
         if steps[0] > limit:
-            return False
-        if len(parts) == n:
-            if i == len(tokens):
-                out.append(tuple(parts))
-            return True
-        if i == len(tokens):
-            return True
-        t = tokens[i]
-        if chars[i] is None:
-            parts.append(t.number)
-            good = ok(parts, digits_after[i + 1])
-            cont = rec(i + 1, 0, parts) if good else True
-            parts.pop()
-            return cont
-        d = chars[i]
-        neg, whole, frac = shape[i]
-        k = len(parts)
-        if neg and offset == 0 and types[k] != "signed":
-            return True
-        at = offset - neg if offset else 0  # where the next number starts in the run's digits
-        sign = "-" if neg and offset == 0 else ""
-        for j in range(at + 1, len(whole) + 1):
-            head = whole[at:j]
-            if len(head) > 1 and head[0] == "0":
-                break
-            if j < len(whole):
-                j += neg
-            else:
-                if frac is not None:  # the last number of a run keeps its decimals
-                    if types[k] != "decimal":
-                        continue
-                    head += "." + frac
-                j = len(d)
-            head = sign + head
-            parts.append(head)
-            if ok(parts, len(d) - j + digits_after[i + 1]):
-                cont = rec(i + 1, 0, parts) if j == len(d) else rec(i, j, parts)
-                if not cont:
-                    parts.pop()
-                    return False
-            parts.pop()
-        return True
+            exhausted[0] = True
+            return []
+        if k == 0 or i < 0:
+            res = [()] if k == 0 and i < 0 else ([("",) * k] if i < 0 and b == k else [])
+        else:
+            res = []
+            left = left_of(i, end)
+            options = [("", None, None)] if b else []
+            options += pieces(i, len(shape[i][2]) if end is None else end, types[k - 1])
+            # the parts (of an identity whose cells before this one are all its parts) only grow with more digits:
+            # once one overshoots what is left of the total, the longer ones do too
+            grows = [e for e, co in enumerate(eqs) if same[k - 1][e] and same[k - 1][e] * co[k - 1] > 0]
+            for head, ni, nend in options:
+                steps[0] += 1
+                nb = b - (ni is None)
+                if ni is None:  # a blank cell: the digits stay where they are
+                    ni, nend, rest_left = i, end, left
+                else:
+                    rest_left = left_of(ni, nend) if ni >= 0 else 0
+                new = tuple(s + co[k - 1] * value(head) for s, co in zip(sums, eqs)) if head else sums
+                if head and any(same[k - 1][e] * new[e] > 1e-9 for e in grows):
+                    break
+                if not possible(new, k - 1, rest_left, nb):
+                    continue
+                for rest in rec(ni, nend, k - 1, new, nb):
+                    steps[0] += 1
+                    res.append((*rest, head))
+                if exhausted[0]:
+                    return res
+        memo[key] = res
+        return res
 
-    finished = rec(0, 0, [])
-    return out if finished else []
+    # least[p][c] / most[p][c]: the smallest / largest sum of c numbers that use up the first p digits exactly
+    inf = float("inf")
+    least = [[inf] * (n + 1) for _ in range(before[-1] + 1)]
+    most = [[-inf] * (n + 1) for _ in range(before[-1] + 1)]
+    least[0][0] = most[0][0] = 0
+    for i, (d, _, whole, _) in enumerate(shape):
+        for end in range(1, len(whole) + 1) if d is not None else [None]:
+            q = left_of(i, end if end != len(whole) else None)
+            for head, ni, nend in pieces(i, len(whole) if end is None else end, None):
+                p, v = (left_of(ni, nend) if ni >= 0 else 0), value(head)
+                for c in range(1, n + 1):
+                    if least[p][c - 1] < inf:
+                        least[q][c] = min(least[q][c], least[p][c - 1] + v)
+                        most[q][c] = max(most[q][c], most[p][c - 1] + v)
+    zero = tuple(0 for _ in eqs)
+    last = len(tokens) - 1
+    found = []
+    for b in range(min(blanks, n) + 1):  # exactly b blank cells (a row with a blank may also split without one)
+        if possible(zero, n, left_of(last, None) if tokens else 0, b):
+            found += rec(last, None, n, zero, b)
+        if exhausted[0]:
+            break
+    found.sort(key=lambda r: tuple(len(p) for p in r))  # the order of reading from the left, short numbers first
+    return found, not exhausted[0]
 
 
 def violations(instances, values: dict, previous: dict | None = None) -> int:
@@ -139,14 +200,16 @@ def violations(instances, values: dict, previous: dict | None = None) -> int:
     return bad
 
 
-def _preference(keys: list[str], parts: tuple, instances) -> tuple:
+def _preference(keys: list[str], parts: tuple, instances, limit: float = float("inf")) -> tuple:
     """Order of preference among splits nothing else tells apart (the first is taken, with a warning)."""
     vals = {k: value(p) for k, p in zip(keys, parts)}
+    too_large = sum(abs(v) > limit for v in vals.values())  # a count beyond the format's limit is no likely reading
     cols = {k.rsplit(".", 1)[1]: v for k, v in vals.items()}
     implausible = 0
     if "in_force" in cols:  # the stock in force is at least this year's flows
         implausible = (cols["in_force"] < cols.get("issued", 0)) + (cols["in_force"] < cols.get("repealed", 0))
-    return (violations(instances, vals), implausible, sum(len(p) ** 2 for p in parts), tuple(-len(p) for p in parts))
+    return (violations(instances, vals), too_large, implausible, sum(len(p) ** 2 for p in parts),
+            tuple(-len(p) for p in parts))
 
 
 def _show(parts) -> str:
@@ -177,18 +240,24 @@ def _by_last_year(fmt, keys: list[str], options: list[tuple], previous: dict | N
     return agree or options
 
 
-def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | None = None, gaps=None):
+def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | None = None, gaps=None, partial=()):
     """Choose a reading for every row whose digits ran together (kind "split") or whose blank cells were left out
     (kind "blank"): the table identities, then the columns' positions (blanks), the narrative, last year's report,
-    then preference with a warning. `assign(keys, tokens, numbers)` stores a row."""
+    then preference with a warning. `assign(keys, tokens, numbers)` stores a row. `partial`: the rows (indices in
+    pending) whose readings could not all be listed within the search's budget — the table's identities then
+    decide nothing for sure (the reading they would need may be one not listed), so every split row that had
+    several readings keeps them, the one that fits the identities first, with a warning."""
     fmt = reading.fmt
+    listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     table_keys = set(table.cells)
     instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
     # a cell printed blank counts as 0 in the identities, as the checks read an imported report
     fixed = {k: (v if isinstance(v, (int, float)) else 0) for k, v in reading.raw.items()
              if k in table_keys and (v is None or isinstance(v, (int, float)))}
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
-    decided_by_table = set()
+    # identity by identity, the columns' positions, then a short search: fast, and it decides most rows (pruning.py)
+    decided_by_table, by_position, first, settled = narrow_pending(doc.text, instances, fixed, pending, value, gaps)
+    ambiguous = [j for j in ambiguous if len(pending[j][2]) > 1]
     space = 1
     for j in ambiguous:
         space *= len(pending[j][2])
@@ -197,9 +266,10 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if len(p[2]) == 1:
             base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
     rows = [(pending[j][0], pending[j][2]) for j in ambiguous]
-    found = _consistent(instances, base, rows) if ambiguous else None
-    joint = {}  # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
-    if found is None and ambiguous:  # too many to search exactly: look for one choice that keeps the identities
+    found = _consistent(instances, base, rows) if ambiguous and not (settled and first) else None
+    # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
+    joint = {j: first[j] for j in ambiguous if first.get(j) is not None}
+    if found is None and ambiguous and not joint:  # too many to search exactly: one choice that keeps the identities
         one = _descend(instances, base, rows)
         joint = dict(zip(ambiguous, one)) if one else {}
     if found and found[0]:  # keep only the rows' readings that take part in a choice satisfying every identity
@@ -225,9 +295,12 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
                 winners.append(combo)
         for pos, j in enumerate(ambiguous):
             options = list(dict.fromkeys(w[pos] for w in winners))
-            pending[j] = (*pending[j][:2], options, *pending[j][3:])
-            if len(options) == 1 and best == 0:
-                decided_by_table.add(j)
+            if best == 0:  # readings that break an identity anyway are no better than others: all stay, warned
+                pending[j] = (*pending[j][:2], options, *pending[j][3:])
+                if len(options) == 1:
+                    decided_by_table.add(j)
+            else:
+                joint.setdefault(j, winners[0][pos])
     unique, by_table = [], []
     for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
         inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(keys)]
@@ -235,7 +308,8 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if kind == "blank":
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]
-            _place_blanks(doc, table, keys, vals, options, what, j in decided_by_table, reading, assign, gaps or {})
+            _place_blanks(doc, table, keys, vals, options, what, "position" if j in by_position else
+                          j in decided_by_table, reading, assign, gaps or {})
             continue
         how = []
         if len(options) > 1:
@@ -245,9 +319,12 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if len(narrowed) < len(options):
                 options = narrowed
                 how.append("上年报告（现行有效件数衔接 Y-02 等跨年度关系）")
-        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst)))
+        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst, fmt.count_limit)))
+        doubt = bool(partial) and len(listed[j]) > 1 and not how
+        if doubt:  # what the identities chose among readings not all listed: still a guess, named with the others
+            options = ranked = ranked + [o for o in listed[j] if o not in ranked]
         parts = ranked[0]
-        assign(keys, _expand(vals, parts), list(parts))
+        assign(keys, _expand(vals, parts), [p or None for p in parts])
         if len(options) == 1 and how:
             reading.findings.append(Finding(
                 "IMP-SPLIT", "info", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，表格勾稽关系无法确定拆分，"
@@ -260,6 +337,8 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         else:
             others = "；".join(_show(o) for o in ranked[1:4]) + ("……" if len(ranked) > 4 else "")
             why = "表格勾稽关系无法确定拆分" if identity_ok or not inst else "任何拆法都不满足本行勾稽关系"
+            if doubt:
+                why = "本表有的行可能的拆法太多、未能全部列出，表格勾稽关系不能确定拆分"
             reading.findings.append(Finding(
                 "IMP-SPLIT", "warning",
                 f"{table.sheet}{what}的数字在原文中连写为“{printed}”，{why}，暂按 {_show(parts)} 读取"
@@ -273,6 +352,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
 
 
 STATE_LIMIT = 40_000  # partial sums kept while searching the readings of a table's rows
+TABLE_LIMIT = 60_000  # (partial sum, reading) pairs tried in that search: a count of steps, the same on every machine
 
 
 def _identity_sums(instances, base: dict, rows):
@@ -315,8 +395,12 @@ def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tu
             lo[j][e] = lo[j + 1][e] + min(c[e] for c in steps[j])
             hi[j][e] = hi[j + 1][e] + max(c[e] for c in steps[j])
     forward = [{start}]
+    work = 0
     for j, cs in enumerate(steps):
         bound_lo, bound_hi = lo[j + 1], hi[j + 1]
+        work += len(forward[-1]) * len(cs)
+        if work > TABLE_LIMIT:
+            return None
         nxt = set()
         for r in forward[-1]:
             for c in cs:
@@ -378,14 +462,17 @@ def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -
     return None
 
 
+POSITION = "各数在行中的位置（与本表完整各行或表头各栏的位置比对）"
+
+
 def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps):
     from . import short_rows
 
-    how = "表格勾稽关系" if by_table else "本行勾稽关系"
+    how = POSITION if by_table == "position" else "表格勾稽关系" if by_table else "本行勾稽关系"
     if len(options) > 1:
         chosen = short_rows.by_position(doc.text, vals, options, gaps)
         if chosen is not None:
-            options, how = [chosen], "各数在行中的位置（与本表完整各行的列间距比对）"
+            options, how = [chosen], POSITION
     parts = options[0]
     assign(keys, short_rows.fill(vals, parts), [p or None for p in parts])
     blank = "、".join(f"“{table.column(table.cells[k].col).label}”" for k, p in zip(keys, parts) if not p)
@@ -406,20 +493,22 @@ def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assi
 
 
 def _expand(vals, parts: tuple):
-    """One token per part (a run's parts all point at the run's place in the source)."""
+    """One token per part (a run's parts all point at the run's place in the source; a blank part, "", is an empty
+    cell there)."""
     from .tables import Token
 
-    out, i = [], 0
-    for t in vals:
-        if not t.splittable:
+    out, it, used = [], 0, ""
+    for p in parts:
+        t = vals[min(it, len(vals) - 1)]
+        if p == "":
+            out.append(Token("value", "", t.pos, t.row, None))
+        elif not t.splittable:
             out.append(t)
-            i += 1
-            continue
-        used = ""  # how many parts this run produced: consume its characters until the run is used up
-        while i < len(parts) and len(used) < len(t.number):
-            used += parts[i]
-            last = len(used) >= len(t.number)  # the run's unit and note belong to its last number
-            out.append(Token("value", parts[i], t.pos, t.row, parts[i], t.note if last else None,
-                             unit=t.unit if last else None))
-            i += 1
+            it += 1
+        else:  # consume the run's characters until it is used up; its unit and note belong to its last number
+            used += p
+            last = len(used) >= len(t.number)
+            out.append(Token("value", p, t.pos, t.row, p, t.note if last else None, unit=t.unit if last else None))
+            if last:
+                it, used = it + 1, ""
     return out

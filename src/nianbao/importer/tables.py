@@ -9,6 +9,7 @@ a warning that names the other readings. Numbers are never changed, only read.
 from __future__ import annotations
 
 import bisect
+import copy
 import re
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from ..filing import BLANK_MARKS, Finding
 from ..formats import ReportFormat, Table, parse_cell, parse_range
 from . import labels, short_rows
 from .document import CELL, END, ROW, Doc
-from .splitting import as_number, resolve, split_candidates
+from .splitting import SPLIT_LIMIT, as_number, resolve, split_candidates, split_search, violations
 
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _NOTE = re.compile(r"\s*[（(]([^（）()\n]{1,40})[）)]")
@@ -122,10 +123,15 @@ class Reading:
     variants: list = field(default_factory=list)  # (sheet, printed, official)
 
 
+_KEY_SETS: dict[int, tuple[ReportFormat, list]] = {}  # id(format) → (the format, its sums with their cells)
+
+
 def _instances(fmt: ReportFormat, keys: set[str]):
-    for inst in fmt.sum_instances(previous=False):
-        if set(inst.keys) <= keys:
-            yield inst
+    """The format's sums (within one year) whose cells are all among `keys` (asked once per doubtful row)."""
+    known = _KEY_SETS.get(id(fmt))
+    if known is None or known[0] is not fmt:
+        known = _KEY_SETS[id(fmt)] = (fmt, [(frozenset(i.keys), i) for i in fmt.sum_instances(previous=False)])
+    return (inst for cells, inst in known[1] if cells <= keys)
 
 
 def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]], claims=(),
@@ -137,11 +143,38 @@ def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]]
     for table in fmt.tables.values():
         region = regions.get(table.sheet)
         if region:
-            _read_table(doc, table, tokenize(doc.text, *region), reading, claims, previous)
+            _read_with_blanks_if_needed(doc, table, tokenize(doc.text, *region), reading, claims, previous)
     return reading
 
 
-def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, claims, previous):
+def _read_with_blanks_if_needed(doc: Doc, table: Table, tokens, reading: Reading, claims, previous):
+    """A table whose rows ran together is first read without blank cells where every row splits without one;
+    if its identities then fail, a blank a crawler dropped may hide in a row that also splits without it: read
+    again with blanks allowed in every row, and keep that reading if it breaks fewer identities."""
+    before = copy.deepcopy((reading.raw, reading.where, reading.findings, reading.clean, reading.rows_found,
+                            reading.variants))
+    if not _read_table(doc, table, tokens, reading, claims, previous):
+        return
+    inst = [i for i in reading.fmt.sum_instances(previous=False) if set(i.keys) <= set(table.cells)]
+
+    def broken(r: Reading) -> int:
+        return violations(inst, {k: (v if isinstance(v, (int, float)) else 0) for k, v in r.raw.items()})
+
+    first = broken(reading)
+    if not first:
+        return
+    again = Reading(reading.fmt)
+    again.raw, again.where, again.findings, again.clean, again.rows_found, again.variants = copy.deepcopy(before)
+    _read_table(doc, table, tokens, again, claims, previous, blanks=True)
+    if broken(again) < first:
+        reading.raw, reading.where, reading.findings = again.raw, again.where, again.findings
+        reading.clean, reading.rows_found, reading.variants = again.clean, again.rows_found, again.variants
+
+
+def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, claims, previous,
+                blanks: bool = False) -> bool:
+    """Read one table into `reading`; whether a row ran together in running text without blank cells allowed
+    for (see _split_rows)."""
     fmt = reading.fmt
     known = labels.table_texts(table)
     # the text of the region, normalised, and for each of its characters the token it came from
@@ -204,7 +237,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         for r in table.rows:
             if labels.find(stream, r.label):
                 reading.rows_found.add((table.id, r.key))
-        groups.append((keys, vals, table.caption))
+        groups.append((keys, vals, table.caption, tokens[0].pos if tokens else 0))
     else:
         cursor, found = 0, []
         for r in table.rows:
@@ -220,26 +253,54 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
             nxt = found[i + 1][1] if i + 1 < len(found) else len(tokens)
             keys = [f"{table.id}.{r.key}.{c}" for c in r.columns]
             groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row, token_at(m.end - 1)),
-                           f"“{r.label}”行"))
+                           f"“{r.label}”行", tokens[ti].pos))
 
     pending = []  # (keys, tokens, candidates, what, identities hold, "split" | "blank")
-    rows = [(keys, _drop_padding(vals, len(keys), _label_span(table, keys)), what) for keys, vals, what in groups]
-    for keys, vals, what in rows:
+    partial = []  # the rows of pending whose readings the search could not all list
+    index = {id(t): i for i, t in enumerate(tokens)}
+
+    def room(keys, vals):
+        # cells one a line under a label printed as a line of its own (a Word table saved as text): nothing pads
+        # the row's start, what it has too many are empty lines after it
+        before = next((t for t in reversed(tokens[:index[id(vals[0])]]) if t.kind == "text" and labels.norm(t.raw)),
+                      None) if vals else None
+        if before is not None and before.row is None and all(t.row is not None for t in vals):
+            return 0, 0
+        return _label_span(table, keys)
+
+    rows = [(keys, _drop_padding(vals, len(keys), room(keys, vals)), what, at) for keys, vals, what, at in groups]
+    # the table prints its numbers apart (some complete row has white space between them): a short row of numbers
+    # printed apart has blank cells left out, rather than digits run together ("规章 000")
+    apart = (any(len(v) == len(k) > 1 and short_rows.fillable(doc.text, v[1:], k) for k, v, _, _ in rows)
+             or short_rows.prints_apart(doc.text))
+    searched = _split_rows(fmt, rows, blanks)
+    for keys, vals, what, at in rows:
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
+        if not vals:  # a row whose label is printed with nothing after it: every cell left blank
+            _assign(doc, table, keys, [Token("value", "", at)] * len(keys), reading)
+            reading.findings.append(Finding("IMP-BLANK", "info", f"{table.sheet}{what}未印任何数字：各列按空白读取",
+                                            keys=keys, cells=[doc.place(at)]))
+            continue
         types = [fmt.cells[k].type for k in keys]
-        if short_rows.fillable(doc.text, vals, keys):  # numbers printed apart: a blank cell left out, not digits run together
+        if apart and short_rows.fillable(doc.text, vals, keys):  # numbers printed apart: a blank cell left out
             inst = list(_instances(fmt, set(keys)))
             blanks = short_rows.placements(vals, keys, inst, types)
             if blanks:
                 pending.append((keys, vals, blanks, what, True, "blank"))
                 continue
-        splittable = len(vals) < len(keys) and any(t.splittable for t in vals)
+        splittable = len(vals) < len(keys) and (all(t.row is None for t in vals) or any(t.splittable for t in vals))
         inst = list(_instances(fmt, set(keys))) if splittable else []
-        good = split_candidates(vals, keys, inst, types=types) if splittable else []
+        good, finished = searched(keys, vals, types, inst) if splittable else ([], True)
+        if not finished:
+            _over_budget(doc, table, keys, vals, what, bool(good), reading)
+            partial.append(len(pending) if good else -1)  # -1: a row left unread
         # no split satisfies the row's identity (a printed total that disagrees): every split, if few
-        cands = good or (split_candidates(vals, keys, limit=20_000, types=types) if splittable and inst else [])
+        cands = good or (split_candidates(vals, keys, limit=20_000, types=types) if splittable and inst and finished
+                         else [])
+        if not cands and not finished:
+            continue
         if cands:
             pending.append((keys, vals, good or cands, what, bool(good), "split"))
         else:
@@ -249,9 +310,48 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
                 f"{table.sheet}{what}读到 {len(vals)} 个数（{shown}），应为 {len(keys)} 个：无法确定各数所属的列，"
                 f"该行按未填写处理，请核对原文", keys=keys, cells=[doc.place(vals[0].pos)] if vals else []))
     if pending:
-        gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _ in rows])
+        gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _, _ in rows])
         resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous,
-                gaps)
+                gaps, partial)
+    return searched.without_blanks
+
+
+def _split_rows(fmt: ReportFormat, rows, force: bool = False):
+    """The search for a row's readings (split_search), with blank cells allowed in running text only where the
+    table has them: a crawler that runs a row's cells together drops an empty one entirely, so a row whose digits
+    split in no way without a blank shows that the table has blank cells — then any of its rows may have some.
+    A table printed without blanks is read without them (its readings are not doubled by blank-or-0 guesses)."""
+    plain: dict = {}
+
+    def search(keys, vals, types, inst, blanks=0):
+        key = (tuple(keys), blanks)
+        if key not in plain:
+            plain[key] = split_search(vals, keys, inst, types=types, blanks=blanks)
+        return plain[key]
+
+    flat = [(keys, vals) for keys, vals, _, _ in rows
+            if 0 < len(vals) < len(keys) and all(t.row is None for t in vals)]
+    has_blanks = force
+    for keys, vals in flat if not force else ():
+        found, finished = search(keys, vals, [fmt.cells[k].type for k in keys], list(_instances(fmt, set(keys))))
+        if finished and not found:
+            has_blanks = True
+            break
+
+    def searched(keys, vals, types, inst):
+        blanks = len(keys) - 1 if has_blanks and all(t.row is None for t in vals) else 0
+        return search(keys, vals, types, inst, blanks)
+
+    searched.without_blanks = bool(flat) and not has_blanks
+    return searched
+
+
+def _over_budget(doc: Doc, table: Table, keys, vals, what: str, some: bool, reading: Reading):
+    printed = " ".join(t.number or "" for t in vals)
+    reading.findings.append(Finding(
+        "IMP-SPLIT", "warning", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，可能的拆法太多，超出拆分计算的限额"
+        f"（{SPLIT_LIMIT} 步），未能逐一比对：" + ("暂按找到的满足勾稽关系的拆法读取" if some else "该行未读取（按未填写处理）") +
+        "，请核对原文", keys=keys, cells=[doc.place(vals[0].pos)], actual=printed))
 
 
 def _label_span(table: Table, keys: list[str]) -> tuple[int, int] | None:

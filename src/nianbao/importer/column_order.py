@@ -1,0 +1,55 @@
+"""A table printed column by column. `pdftotext` without -layout or -raw reads a PDF page block by block: a table's
+row labels come out together, then its numbers one a line, several rows' numbers in one run, in an order that no
+longer says which row or column each belongs to. Read as it stands, such text would put numbers into wrong cells;
+it is recognised instead (a run of lines holding one number each, longer than two of the table's rows), and the
+import says what to do."""
+from __future__ import annotations
+
+import re
+
+from ..formats import parse_cell
+from .document import CELL, END, ROW, Doc, is_page_furniture
+
+_NUMBER_LINE = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*$")
+
+
+def longest_number_run(text: str) -> int:
+    """The most lines in a row that hold one number each and nothing else (blank lines and page numbers aside; a
+    row of numbers only counts its numbers)."""
+    best = run = 0
+    for line in text.split("\n"):
+        if line.startswith(ROW):  # lines of numbers the text reader gathered into a row (cell_lines.py)
+            cells = [c for c in line.strip(ROW + END).split(CELL) if c.strip()]
+            run = run + len(cells) if all(_NUMBER_LINE.match(c) for c in cells) else 0
+        elif not line.strip() or is_page_furniture(line):
+            continue
+        else:
+            run = run + 1 if _NUMBER_LINE.match(line) else 0
+        best = max(best, run)
+    return best
+
+
+def column_by_column(doc: Doc, fmt, sections: dict) -> str | None:
+    """The sheet name of a table (with rows of several cells) whose numbers were printed column by column. Looked
+    for from the first table's part to the part of 表四 (all its numbers one row of the sheet, printed in one run
+    anyway): a heading misread inside a scrambled table ("三、本年度办理结果") must not hide the run."""
+    if doc.kind not in ("text", "markdown"):
+        return None  # a source with real tables keeps its rows
+    rowed, spans, flat = [], [], []
+    for s in fmt.sections:
+        table = fmt.tables.get(s.table) if s.kind == "table" else None
+        if table is None or s.id not in sections:
+            continue
+        if len({parse_cell(c.ref)[0] for c in table.cells.values()}) == 1:
+            flat.append(sections[s.id][0])
+        else:
+            rowed.append(table)
+            spans.append(sections[s.id])
+    if not rowed:
+        return None
+    start = min(a for a, _, _ in spans)
+    stop = min([a for a in flat if a > start] or [max(e for _, _, e in spans)])
+    widest = max(rowed, key=lambda t: max(len(r.columns) for r in t.rows))
+    if longest_number_run(doc.text[start:stop]) > 2 * max(len(r.columns) for r in widest.rows):
+        return widest.sheet
+    return None

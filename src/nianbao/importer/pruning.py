@@ -1,0 +1,202 @@
+"""Narrowing the readings of a table's doubtful rows (digits run together, blank cells left out) by the table's
+identities, one identity at a time, then by a short search over the rows together.
+
+For one identity (a column's sum, T3-01 …) every doubtful row adds one of a few amounts, whichever of its readings
+is taken; a reading is kept only if the other rows can still bring that identity to zero with it. Over and over,
+identity by identity, until nothing changes: the sets of sums stay small (one number each, not one per identity),
+so this is fast where a search over all identities at once is not, and it decides most rows of a real table. Then
+a depth-first search, one row's readings at a time with the same narrowing after each, keeps the readings that
+take part in some choice under which every identity holds, and one such choice (so that no error is reported that
+the publisher did not make); when it runs out of steps, the rows stay as narrowed, to be decided by the positions,
+the narrative or a warning. An identity that no choice satisfies (the publisher's own error) is left out.
+"""
+from __future__ import annotations
+
+SUMS_LIMIT = 50_000  # sums kept for one identity; beyond this it is left to the search
+
+
+def _amount(x) -> float | int:
+    return round(x, 6) if isinstance(x, float) else x
+
+
+def _sums(a: set, b) -> set:
+    """Every sum of one from a and one from b (rounded, for amounts with decimals)."""
+    s = {x + y for x in a for y in b}
+    return {_amount(x) for x in s} if any(isinstance(x, float) for x in s) else s
+
+
+def _prepared(instances, base: dict, rows, value):
+    """Per identity: the known cells' amount, and for each row that has cells in it the amount of each reading."""
+    open_keys = {k for keys, _ in rows for k in keys}
+    numbers = [[[value(x) for x in o] for o in options] for _, options in rows]
+    out = []
+    for inst in instances:
+        coef: dict[str, float] = {}
+        for t in inst.lhs:
+            coef[t.key] = coef.get(t.key, 0) + t.coef
+        for t in inst.rhs:
+            coef[t.key] = coef.get(t.key, 0) - t.coef
+        if not any(k in open_keys for k in coef) or not all(k in base or k in open_keys for k in coef):
+            continue
+        const = _amount(sum(c * base[k] for k, c in coef.items() if k not in open_keys))
+        members = []
+        for j, (keys, _) in enumerate(rows):
+            at = [(i, coef[k]) for i, k in enumerate(keys) if k in coef]
+            if at:
+                members.append((j, [_amount(sum(c * o[i] for i, c in at)) for o in numbers[j]]))
+        out.append((const, members))
+    return out
+
+
+UNSAT = "unsat"  # what _supported says of an identity no choice satisfies
+
+
+def _supported(const, amounts: list[list]) -> list[set] | str | None:
+    """For each member, the amounts that some choice of the others completes to zero; UNSAT when the identity
+    cannot hold at all, None when its sums grow too many to tell."""
+    forward = [{const}]
+    for a in amounts:
+        nxt = _sums(forward[-1], set(a))
+        if len(nxt) > SUMS_LIMIT:
+            return None
+        forward.append(nxt)
+    if 0 not in forward[-1]:
+        return UNSAT
+    back = {0}
+    out: list[set] = [set()] * len(amounts)
+    for i in range(len(amounts) - 1, -1, -1):
+        need = {-b for b in back}  # what rows before i and row i must add
+        out[i] = {x for x in set(amounts[i]) if _sums(forward[i], (x,)) & need}
+        back = _sums(back, out[i])
+        if len(back) > SUMS_LIMIT:
+            return None
+    return out
+
+
+def _propagate(prepared, alive: list[set], strict: bool) -> bool:
+    """Drop, identity by identity until nothing changes, the readings (indices in `alive`) some identity rules out.
+    False when a row is left with none, or (`strict`) an identity can no longer hold."""
+    touching: dict[int, list[int]] = {}
+    for e, (_, members) in enumerate(prepared):
+        for j, _ in members:
+            touching.setdefault(j, []).append(e)
+    queue, queued = list(range(len(prepared))), set(range(len(prepared)))
+    while queue:  # an identity is looked at again only when one of its rows lost a reading
+        e = queue.pop()
+        queued.discard(e)
+        const, members = prepared[e]
+        ok = _supported(const, [{am[oi] for oi in alive[j]} for j, am in members])
+        if ok is None or ok == UNSAT:
+            if strict and ok == UNSAT:
+                return False
+            continue
+        for (j, am), good in zip(members, ok):
+            drop = {oi for oi in alive[j] if am[oi] not in good}
+            if drop:
+                alive[j] -= drop
+                if not alive[j]:
+                    return False
+                for f in touching[j]:
+                    if f not in queued:
+                        queue.append(f)
+                        queued.add(f)
+    return True
+
+
+def narrow(instances, base: dict, rows, value, budget: int = 30):
+    """For each row (keys, readings): the readings that take part in some choice of one reading per row under which
+    every identity holds (given the cells already known, `base`), and one such choice; with whether the search
+    finished within `budget` steps (if not: the readings single identities leave, and the first choice found, if
+    any). Identities no choice satisfies from the start (the publisher's own error) are left out. `value` turns a
+    reading's part into a number (a blank counts as 0)."""
+    prepared = _prepared(instances, base, rows, value)
+    alive = [set(range(len(o))) for _, o in rows]
+    root_ok = []
+    for const, members in prepared:  # an identity broken whatever the rows read is the publisher's, not ours
+        amounts = [am for _, am in members]
+        if _supported(const, amounts) != UNSAT:
+            root_ok.append((const, members))
+    prepared = root_ok
+    _propagate(prepared, alive, strict=False)
+    # readings that add the same to every identity (a blank and a 0 swapped) are one branch of the search
+    amounts_of: list[list] = [[] for _ in rows]
+    for _, members in prepared:
+        for j, am in members:
+            amounts_of[j].append(am)
+    sig = [[tuple(am[oi] for am in amounts_of[j]) for oi in range(len(o))] for j, (_, o) in enumerate(rows)]
+    used = [set() for _ in rows]
+    choice: list | None = None
+    steps = [0]
+
+    def search(alive) -> bool:
+        nonlocal choice
+        steps[0] += 1
+        if steps[0] > budget:
+            return False
+        groups = [{} for _ in rows]
+        for j, a in enumerate(alive):
+            for oi in a:
+                groups[j].setdefault(sig[j][oi], set()).add(oi)
+        open_rows = [j for j, g in enumerate(groups) if len(g) > 1]
+        if not open_rows:
+            for j, a in enumerate(alive):
+                used[j] |= a
+            if choice is None:
+                choice = [min(a) for a in alive]
+            return True
+        j = min(open_rows, key=lambda r: len(groups[r]))
+        for members in groups[j].values():
+            trial = [set(a) for a in alive]
+            trial[j] = set(members)
+            if _propagate(prepared, trial, strict=True) and not search(trial):
+                return False
+        return True
+
+    finished = search([set(a) for a in alive])
+    # a row in no identity takes no part in the choice (None): nothing tells its readings apart
+    one = None if choice is None else [opts[c] if amounts_of[j] else None
+                                       for j, ((_, opts), c) in enumerate(zip(rows, choice))]
+    if not finished or choice is None:
+        return [[o for oi, o in enumerate(opts) if oi in a] for (_, opts), a in zip(rows, alive)], one, finished
+    return [[o for oi, o in enumerate(opts) if oi in u] for (_, opts), u in zip(rows, used)], one, True
+
+
+def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps=None):
+    """Narrow the doubtful rows of a table in place (resolve's `pending`: keys, tokens, readings, …, kind): a
+    row of blank cells left out is first placed by the columns' positions where the text keeps them, then every
+    row by the identities (`narrow`); positions that leave the identities unable to hold are not used. Returns
+    (rows the identities decided, rows the positions decided, row → its reading in one choice under which every
+    identity holds, whether that search was exhaustive)."""
+    from . import short_rows
+
+    open_rows = [j for j, p in enumerate(pending) if len(p[2]) > 1]
+    if not open_rows:
+        return set(), set(), {}, False
+    before = {j: pending[j][2] for j in open_rows}
+    placed = set()
+    for j in open_rows:
+        if pending[j][5] == "blank":
+            chosen = short_rows.by_position(text, pending[j][1], pending[j][2], gaps or {})
+            if chosen is not None:
+                pending[j] = (*pending[j][:2], [chosen], *pending[j][3:])
+                placed.add(j)
+    for attempt in (0, 1):
+        known = dict(fixed)
+        for p in pending:
+            if len(p[2]) == 1 and not any(p is pending[j] for j in open_rows):
+                known.update({k: value(x) for k, x in zip(p[0], p[2][0])})
+        rest = open_rows  # the rows placed by position too: the identities must hold with them
+        kept, one, settled = narrow(instances, known, [pending[j][:3:2] for j in rest], value)
+        if placed and settled and one is None and attempt == 0:  # the positions misread a row: identities alone
+            for j in placed:
+                pending[j] = (*pending[j][:2], before[j], *pending[j][3:])
+            placed = set()
+            continue
+        break
+    decided = set()
+    for j, options in zip(rest, kept):
+        if options and len(options) < len(pending[j][2]):
+            pending[j] = (*pending[j][:2], options, *pending[j][3:])
+            if len(options) == 1:
+                decided.add(j)
+    return decided, placed, dict(zip(rest, one or [])), settled
