@@ -40,21 +40,27 @@ def prints_apart(text: str) -> bool:
     return any(sum(1 for _ in itertools.islice(p.finditer(text), 3)) >= 3 for p in (_APART, _ONE_A_LINE))
 
 
-def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
-    """Every way to put the printed numbers, in order, into the row's columns, the others blank, that satisfies
-    the row's own identities (a blank counts as 0, as a published blank is read)."""
-    n = len(keys)
+def coefficients(instances, keys) -> list[list[int]]:
+    """Each of a row's identities as one coefficient per column (left side +, right side −): sum(c·value) = 0."""
     index = {k: i for i, k in enumerate(keys)}
-    # each identity as one coefficient per column; where each printed number may stand (a sign only in a signed
-    # column, a decimal point only in a decimal one)
-    coefs = []
+    rows = []
     for inst in instances:
-        c = [0] * n
+        c = [0] * len(keys)
         for t in inst.lhs:
             c[index[t.key]] += t.coef
         for t in inst.rhs:
             c[index[t.key]] -= t.coef
-        coefs.append(c)
+        rows.append(c)
+    return rows
+
+
+def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
+    """Every way to put the printed numbers, in order, into the row's columns, the others blank, that satisfies
+    the row's own identities (a blank counts as 0, as a published blank is read)."""
+    n = len(keys)
+    # each identity as one coefficient per column; where each printed number may stand (a sign only in a signed
+    # column, a decimal point only in a decimal one)
+    coefs = coefficients(instances, keys)
     nums = [float(t.number) for t in vals]
     fits = [[not (t.number.startswith("-") and types[s] != "signed" or "." in t.number and types[s] != "decimal")
              for s in range(n)] for t in vals]

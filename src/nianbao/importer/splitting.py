@@ -14,6 +14,7 @@ import random
 
 from ..filing import Finding
 from .pruning import narrow_pending
+from .short_rows import coefficients
 
 SPLIT_LIMIT = 30_000  # steps of the search for one row (a number, not a time: the same on every machine)
 
@@ -47,15 +48,7 @@ def split_search(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT
     beginnings: they are searched once (memoised), which keeps the search polynomial, not exponential."""
     n = len(keys)
     types = types or ["count"] * n
-    index = {k: i for i, k in enumerate(keys)}
-    eqs = []
-    for inst in instances:
-        co = [0] * n
-        for t in inst.lhs:
-            co[index[t.key]] += t.coef
-        for t in inst.rhs:
-            co[index[t.key]] -= t.coef
-        eqs.append(co)
+    eqs = coefficients(instances, keys)
     first = [min((j for j, c in enumerate(co) if c), default=n) for co in eqs]
     # what the cells before k can add to each identity, per unit of the largest value one of them can hold
     up = [[sum(abs(c) if types[j] == "signed" else max(c, 0) for j, c in enumerate(co[:k])) for co in eqs]
