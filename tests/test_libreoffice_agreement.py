@@ -80,6 +80,18 @@ def _bump(fmt, values, rng, keys=None) -> str:
     return key
 
 
+def _bump_failing(fmt, values, rng, year) -> str:
+    """As _bump, on a cell whose change breaks one of its equations (an error naming it), as a probed case needs:
+    a cell in no equation, or in a rule that only warns, would leave nothing red to look for."""
+    while True:
+        v = dict(values)
+        key = _bump(fmt, v, rng)
+        filing = Filing(fmt=fmt, identity={"unit": "测试区", "year": year}, raw=v)
+        if any(f.severity == "error" and key in f.keys for f in check(filing)):
+            values.update(v)
+            return key
+
+
 def consistent_previous(fmt, values: dict) -> dict:
     """Last year's values that every cross-year rule accepts for this year's `values` (which it may raise)."""
     prev = random_valid_values(fmt, random.Random(sum(map(hash, map(str, values.values())))))
@@ -138,7 +150,10 @@ def make_cases(seed: int) -> list[Case]:
     for writer, n in (("build", 10), ("openpyxl", 2)):
         for _ in range(n):
             v = _valid(f21, rng)
-            _bump(f21, v, rng)
+            if writer == "openpyxl":  # probed: its red cells are looked at, so the bump must break an equation
+                _bump_failing(f21, v, rng, YEAR["2021"])
+            else:
+                _bump(f21, v, rng)
             add("one-off", "2021", v, writer, probe=writer == "openpyxl")
     for _ in range(2):
         v = _valid(f19, rng)
