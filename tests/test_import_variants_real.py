@@ -375,6 +375,28 @@ def test_word_table_saved_as_text_one_cell_a_line(tmp_path, seed):
     assert errors(back) == []
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_table_copied_as_text_with_tabs_keeps_its_blank_cells(tmp_path, seed):
+    """A table copied from a web page or Word into Notepad: cells between tabs, a blank cell two tabs in a row. The
+    tabs say which column each number is in, so nothing is guessed (before, the blanks shifted numbers and the
+    rows' totals reported errors the publisher never made)."""
+    fmt = load_format("2021")
+    shown, expect = _with_blanks(seed, count=20)
+    back = imported(tmp_path, report_text(fmt, shown, sep="\t"))
+    assert back.values == expect
+    assert errors(back) == []
+    assert not [f for f in back.findings if f.rule in ("IMP-BLANK", "IMP-SPLIT", "IMP-ROW")]
+
+
+def test_full_width_digits_and_decimal_point(tmp_path):
+    """Numbers typed in full width (an input method left on, or OCR): the fee's decimal point “．” too."""
+    values = values_for("2021", 3)
+    values["t2.fees.amount"] = 12.5
+    wide = str.maketrans("0123456789.", "０１２３４５６７８９．")
+    back = imported(tmp_path, report_text(load_format("2021"), values, sep="\t", cell=lambda v: str(v).translate(wide)))
+    assert back.values == values
+
+
 # ------------------------------------------------------------------ a report that cannot be read
 def test_unreadable_reports_exit_2_with_a_chinese_message(tmp_path):
     cases = {

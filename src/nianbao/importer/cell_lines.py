@@ -45,11 +45,18 @@ def single_spaced(lines: list[str]) -> bool:
     return tight >= 3 and any("" in r for r in found) and empty < cells / 2
 
 
+def tab_row(line: str) -> bool:
+    """A table row copied as text (from a web page, Word or WPS into Notepad): its cells joined by tabs, an empty
+    cell kept between two tabs: three cells or more, two of them not empty. A line of LibreOffice's text export holds
+    one tab-indented cell; a heading or a paragraph may end in tabs."""
+    return line.strip().count("\t") >= 2
+
+
 def one_cell_a_line(lines: list[str]) -> list[str]:
     """The lines, with the cells that follow a label one a line (an empty line for an empty cell, at least one
     empty cell among them) rewritten as one tab-indented row after the label; in a text whose rows are cells
     joined by single spaces, every such row with an empty cell too."""
-    if any(ln.startswith("\t") for ln in lines):
+    if any(ln.startswith("\t") and not tab_row(ln) for ln in lines):
         return lines  # already cells one a line, tab-indented
     if single_spaced(lines):
         out = []

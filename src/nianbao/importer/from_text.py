@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import NianbaoError
 from ..limits import read_bounded
-from .cell_lines import one_cell_a_line
+from .cell_lines import one_cell_a_line, tab_row
 from .document import Doc, DocBuilder, is_page_furniture
 
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -37,6 +37,12 @@ def read(path: Path) -> Doc:
     pipes = None  # after a pipe table's separator line, until a blank line: "bare" (html2text) or "edged"
     for n, raw in enumerate(lines, 1):
         place = f"原文第{n}行"
+        if not markdown and tab_row(raw):  # a table copied as text: its cells between tabs, an empty one kept
+            if cells is not None:
+                b.row(cells)
+                cells = None
+            b.row([c.strip() for c in raw.rstrip().split("\t")])
+            continue
         if raw.startswith("\t"):  # one cell of a table row; an empty one is an empty cell
             cells = (cells or []) + [raw.strip()]
             continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..formats import ReportFormat, Table
 
-FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")  # digits and the decimal point (OCR, WPS)
 _QUOTES = re.compile(r"[“”‘’\"'「」『』]")
 _SPACE = re.compile(r"[\s\u3000\x1e\x1f\x02\x03]+")
 _ORDINAL_DIGIT = re.compile(r"(?<!\d)(\d)[、．.](?=\D)")
