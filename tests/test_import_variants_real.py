@@ -355,6 +355,21 @@ def test_unit_name_from_title_page_preamble_or_signature(tmp_path, title, preamb
     assert back.values == values
 
 
+@pytest.mark.parametrize("title", [
+    "测试县林业局二〇二三年政府信息公开工作年度报告", "测试县林业局二○二三年度政府信息公开工作年度报告",
+    "2023年测试县林业局政府信息公开工作年度报告", "测试县林业局政府信息公开工作2023年度报告",
+    "测试县林业局政府信息公开工作年度报告（2023年）", "测试县林业局2023年度政府信息公开年报",
+    "测试县林业局2023年政府信息公开工作报告",
+])
+def test_unit_and_year_from_the_title_worded_its_own_way(tmp_path, title):
+    """Titles put the year in Chinese numerals, before the unit, after 工作 or in brackets; the preamble here names
+    neither, so both come from the title."""
+    text = report_text(load_format("2021"), values_for("2021", 4), year=2023, sep="\t", title=title,
+                       preamble="本报告统计期限为本年度。")
+    back = imported(tmp_path, text)
+    assert (back.unit, back.year, back.identity["unit_from"]) == ("测试县林业局", 2023, "标题")
+
+
 def test_unit_name_from_the_page_title_of_a_web_page(tmp_path):
     fmt = load_format("2021")
     body = report_text(fmt, values_for("2021", 5), year=2023, sep=" ", title="2023年政府信息公开工作年度报告",

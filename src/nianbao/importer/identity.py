@@ -8,9 +8,20 @@ import re
 from .document import Doc, plain
 
 _NAME = r"[\u4e00-\u9fff（）()·]"
-_TITLE = re.compile(rf"({_NAME}{{2,60}}?)(?:关于)?(?:公布|发布|报送|印发)?((?:19|20)\d{{2}})\s*年度?"
-                    r"(?:政府信息公开|政务公开)(?:工作)?年度?报告")
-_YEAR_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府信息公开|政务公开)(?:工作)?年度?报告")
+_WORDS = r"(?:政府信息公开|政务公开)(?:工作)?"
+_REPORT = r"(?:年度?报告|年报|报告)"
+_YEAR = r"(?P<year>(?:19|20)\d{2})\s*年度?"
+_UNIT = rf"(?P<unit>{_NAME}{{2,60}}?)"
+# the title's forms, the common one first: X2023年政府信息公开工作年度报告, X政府信息公开工作2023年度报告,
+# X政府信息公开工作年度报告（2023年）, 2023年X政府信息公开工作年度报告
+_TITLES = (re.compile(rf"{_UNIT}(?:关于)?(?:公布|发布|报送|印发)?{_YEAR}{_WORDS}{_REPORT}"),
+           re.compile(rf"{_UNIT}{_WORDS}{_YEAR}{_REPORT}"),
+           re.compile(rf"{_UNIT}{_WORDS}{_REPORT}[（(]{_YEAR}[）)]"),
+           re.compile(rf"{_YEAR}{_UNIT}{_WORDS}{_REPORT}"))
+_YEAR_TITLE = re.compile(rf"{_YEAR}{_WORDS}{_REPORT}|{_WORDS}(?P<y2>(?:19|20)\d{{2}})\s*年度?{_REPORT}")
+# a year in Chinese numerals, as official titles print it: 二〇二三年, 二○二三年, 二零二三年
+_CHINESE_YEAR = re.compile(r"[一二][〇○零Ｏ一二三四五六七八九]{3}(?=\s*年)")
+_CHINESE_DIGITS = str.maketrans("〇○零Ｏ一二三四五六七八九", "0000123456789")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日")
 # what a unit's name ends with: a government, a department, an office, a committee …
 _ORGAN = re.compile(rf"^{_NAME}{{2,40}}(?:人民政府|政府|办公室|办公厅|委员会|管理委员会|管委会|局|委|办|厅|院|署|会|中心|"
@@ -43,16 +54,26 @@ def _signature(doc: Doc) -> str | None:
     return None
 
 
+def _flat(text: str) -> str:
+    """The text without white space, a year in Chinese numerals written in digits."""
+    return _CHINESE_YEAR.sub(lambda m: m.group().translate(_CHINESE_DIGITS), re.sub(r"\s+", "", text))
+
+
+def _title(text: str):
+    flat = _flat(text)
+    return next(filter(None, (t.search(flat) for t in _TITLES)), None)
+
+
 def read_identity(doc: Doc, preamble_end: int) -> dict:
     """Unit and year, and where the unit's name was read (identity["unit_from"])."""
     ident: dict = {"unit": None, "unit_code": None, "year": None}
     head = plain(doc.text[:max(preamble_end, 0) or 3000])
     titled, title_from = None, "标题"
     for text in (doc.title or "", head):
-        m = _TITLE.search(re.sub(r"\s+", "", text))
+        m = _title(text)
         if m:
-            ident["year"] = int(m.group(2))
-            titled = _CHROME.sub("", m.group(1))
+            ident["year"] = int(m.group("year"))
+            titled = _CHROME.sub("", m.group("unit"))
             announced = _ANNOUNCE.match(titled)
             if announced:  # the title quoted in the preamble (pandoc drops a docx's title)
                 titled, title_from = titled[announced.end():], "正文开头"
@@ -73,9 +94,9 @@ def read_identity(doc: Doc, preamble_end: int) -> dict:
             if titled:  # a title's words that do not read as a unit's name, as a last resort
                 ident["unit"], ident["unit_from"] = titled, title_from
     if ident["year"] is None:  # a title without the unit's name
-        m = next(filter(None, (_YEAR_TITLE.search(re.sub(r"\s+", "", t)) for t in (doc.title or "", head))), None)
+        m = next(filter(None, (_YEAR_TITLE.search(_flat(t)) for t in (doc.title or "", head))), None)
         if m:
-            ident["year"] = int(m.group(1))
+            ident["year"] = int(m.group("year") or m.group("y2"))
     if ident["year"] is None:
         m = _PERIOD.search(re.sub(r"\s+", "", head))
         if m:
