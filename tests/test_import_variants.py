@@ -72,6 +72,29 @@ def test_rendered_report_imports_back(tmp_path, layout, year, kind):
     assert back.narrative["problems"] == NARRATIVE["problems"]
 
 
+@pytest.mark.parametrize("page", ["", "<p>-3-</p>", "<p>第 3 页</p>", "<p>— 3 —</p>", "<p>3/8</p>"])
+@pytest.mark.parametrize("repeat_header", [False, True])
+def test_table_three_split_over_two_pages_of_a_web_page(tmp_path, page, repeat_header):
+    """A web page made from a PDF: 表三 broken into two tables at a page break, the page number between them and
+    maybe the header rows again; the page number is no cell of the last row before it."""
+    import re
+
+    from nianbao.report import render
+
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(7), scale=400)
+    html = render(Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": 2022}, raw=values, narrative=NARRATIVE),
+                  fmt="html")
+    t3 = re.search(r"(<table[^>]*>)((?:(?!</table>).)*?自然人.*?)</table>", html, re.S)
+    rows = re.findall(r"<tr.*?</tr>", t3.group(2), re.S)
+    cut = next(i for i, r in enumerate(rows) if "rowspan" not in r and "（四）" not in r and i > len(rows) // 2)
+    second = "".join(rows[:3]) * repeat_header + "".join(rows[cut:])
+    split = t3.group(1) + "".join(rows[:cut]) + "</table>" + page + t3.group(1) + second + "</table>"
+    back = import_report(write(tmp_path, "r.html", html.replace(t3.group(), split)))
+    assert back.values == values
+    assert not [f for f in check(back) if f.severity == "error"]
+
+
 def test_seed_shaped_text_round_trip(tmp_path):
     fmt = load_format("2021")
     values = random_valid_values(fmt, random.Random(7), scale=50)

@@ -71,6 +71,8 @@ class DocBuilder:
         self.pos += len(s)
 
     def line(self, text: str, place: str):
+        if is_page_furniture(text):  # a page number between two parts of a table (a web page made from a PDF)
+            return
         self.in_table = False
         text = ocr_zero(text.translate(FULLWIDTH_DIGITS)).replace(ROW, " ").replace(CELL, " ").replace(END, " ")
         self._add(text + "\n", place)
