@@ -95,6 +95,25 @@ def test_table_three_split_over_two_pages_of_a_web_page(tmp_path, page, repeat_h
     assert not [f for f in check(back) if f.severity == "error"]
 
 
+def test_merged_cells_split_with_their_text_repeated(tmp_path):
+    """A converter that splits merged cells and repeats their text in each (pandas.read_html, some site editors):
+    表二's one number under a header spanning three columns comes three times — it is one number."""
+    import re
+
+    from nianbao.report import render
+
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(9), scale=400)
+    html = render(Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": 2022}, raw=values, narrative=NARRATIVE),
+                  fmt="html")
+    split = re.sub(r'<(t[dh])([^>]*?) colspan="(\d+)"([^>]*)>(.*?)</\1>',
+                   lambda m: f"<{m[1]}{m[2]}{m[4]}>{m[5]}</{m[1]}>" * int(m[3]), html)
+    assert ' colspan="' not in split and split.count(f">{values['t2.penalty.decisions']}<") >= 3
+    back = import_report(write(tmp_path, "r.html", split))
+    assert back.values == values
+    assert not [f for f in check(back) if f.severity == "error"]
+
+
 def test_seed_shaped_text_round_trip(tmp_path):
     fmt = load_format("2021")
     values = random_valid_values(fmt, random.Random(7), scale=50)

@@ -268,7 +268,8 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
             return 0, 0
         return _label_span(table, keys)
 
-    rows = [(keys, _drop_padding(vals, len(keys), room(keys, vals)), what, at) for keys, vals, what, at in groups]
+    rows = [(keys, _spanned(_drop_padding(vals, len(keys), room(keys, vals)), len(keys)), what, at)
+            for keys, vals, what, at in groups]
     # the table prints its numbers apart (some complete row has white space between them): a short row of numbers
     # printed apart has blank cells left out, rather than digits run together ("规章 000")
     apart = (any(len(v) == len(k) > 1 and short_rows.fillable(doc.text, v[1:], k) for k, v, _, _ in rows)
@@ -363,6 +364,16 @@ def _label_span(table: Table, keys: list[str]) -> tuple[int, int] | None:
         return None
     _, c1, _, c2 = parse_range(row.at)
     return c2 - c1, c2 - parse_range(table.grid)[1] + 1
+
+
+def _spanned(vals: list[Token], n: int) -> list[Token]:
+    """A number under a header cell that spans m columns, printed m times: a converter that splits merged cells
+    repeats their text (pandas.read_html, some site editors). n runs of m equal numbers are n numbers."""
+    m = len(vals) // n if n else 0
+    if m < 2 or len(vals) != m * n:
+        return vals
+    runs = [vals[i * m:(i + 1) * m] for i in range(n)]
+    return [r[0] for r in runs] if all(len({t.raw for t in r}) == 1 for r in runs) else vals
 
 
 def _drop_padding(vals: list[Token], n: int, room: tuple[int, int] | None = None) -> list[Token]:
