@@ -121,7 +121,7 @@ PATHS = [Path_(*p) for p in (
     ("pandoc-md", "docx", ".md", "pandoc"), ("mammoth-md", "docx", ".md", "mammoth"),
     ("mammoth-html", "docx", ".html", "mammoth"),
     ("html2text", "html", ".md", "html2text"), ("trafilatura", "html", ".txt", "trafilatura"),
-    ("flat-nosep", "html", ".txt"), ("flat-space", "html", ".txt"),
+    ("flat-nosep", "html", ".txt"), ("flat-space", "html", ".txt"), ("flat-tab", "html", ".txt"),
     ("ocr-noise", "md", ".md"),
 )]
 
@@ -228,6 +228,8 @@ def extract(path: Path_, case: Case, src: dict[str, Path], out: Path, rng: rando
             text = flatten_html(html, "")
         elif path.name == "flat-space":
             text = flatten_html(html, " ")
+        elif path.name == "flat-tab":  # the page's tables copied from the browser into a text editor
+            text = flatten_html(html, "\t")
         elif path.name == "ocr-noise":
             from noise import damage
 

@@ -46,10 +46,11 @@ def single_spaced(lines: list[str]) -> bool:
 
 
 def tab_row(line: str) -> bool:
-    """A table row copied as text (from a web page, Word or WPS into Notepad): its cells joined by tabs, an empty
-    cell kept between two tabs: three cells or more, two of them not empty. A line of LibreOffice's text export holds
-    one tab-indented cell; a heading or a paragraph may end in tabs."""
-    return line.strip().count("\t") >= 2
+    """A table row copied as text (from a web page, Word or WPS into a text editor): its cells joined by tabs, an
+    empty cell kept between two tabs — three cells or more, two of them not empty. A line of LibreOffice's text
+    export holds one tab-indented cell; a heading may end in tabs."""
+    cells = line.split("\t")
+    return len(cells) >= 3 and sum(1 for c in cells if c.strip()) >= 2
 
 
 def one_cell_a_line(lines: list[str]) -> list[str]:

@@ -41,7 +41,7 @@ def read(path: Path) -> Doc:
             if cells is not None:
                 b.row(cells)
                 cells = None
-            b.row([c.strip() for c in raw.rstrip().split("\t")])
+            b.row([c.strip() for c in raw.split("\t")])
             continue
         if raw.startswith("\t"):  # one cell of a table row; an empty one is an empty cell
             cells = (cells or []) + [raw.strip()]
