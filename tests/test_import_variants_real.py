@@ -412,6 +412,18 @@ def test_full_width_digits_and_decimal_point(tmp_path):
     assert back.values == values
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-16", "utf-16-be-bom"])
+def test_text_saved_in_each_encoding_windows_offers(tmp_path, encoding):
+    """Notepad saves as UTF-8 (with a BOM), ANSI (GBK on a Chinese Windows) or "Unicode" (UTF-16 with a BOM)."""
+    values = values_for("2021", 6)
+    text = report_text(load_format("2021"), values, sep="\t")
+    data = b"\xfe\xff" + text.encode("utf-16-be") if encoding == "utf-16-be-bom" else text.encode(encoding)
+    p = tmp_path / "r.txt"
+    p.write_bytes(data)
+    back = import_report(p)
+    assert back.values == values and back.unit == "测试县发展和改革局"
+
+
 # ------------------------------------------------------------------ a report that cannot be read
 def test_unreadable_reports_exit_2_with_a_chinese_message(tmp_path):
     cases = {

@@ -17,6 +17,11 @@ _END_OF_SENTENCE = tuple("。！？；：:;!?”）)")
 
 
 def decode(data: bytes, path: Path) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's "Unicode" (UTF-16 with its byte-order mark)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise NianbaoError(f"{path.name} 的文字编码无法识别（以 UTF-16 标记开头，但内容不是 UTF-16）", 2) from None
     if b"\x00" in data[:4096]:
         raise NianbaoError(f"{path.name} 不是文本文件，无法作为年度报告读取", 2)
     for enc in ("utf-8-sig", "gb18030"):
