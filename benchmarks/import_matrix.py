@@ -122,6 +122,7 @@ PATHS = [Path_(*p) for p in (
     ("mammoth-html", "docx", ".html", "mammoth"),
     ("html2text", "html", ".md", "html2text"), ("trafilatura", "html", ".txt", "trafilatura"),
     ("flat-nosep", "html", ".txt"), ("flat-space", "html", ".txt"), ("flat-tab", "html", ".txt"),
+    ("flat-lines", "html", ".txt"),
     ("ocr-noise", "md", ".md"),
 )]
 
@@ -147,15 +148,17 @@ def _run(cmd, **kw) -> str:
     return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120, **kw).stdout
 
 
-def flatten_html(html: str, sep: str) -> str:
-    """A page as a crawler keeps it: one line a block, the cells of a table row joined by `sep`."""
+def flatten_html(html: str, sep: str, empty_cells: bool = True) -> str:
+    """A page as a crawler keeps it: one line a block, the cells of a table row joined by `sep` (an empty cell
+    left out when not `empty_cells`)."""
     import lxml.html
 
     root = lxml.html.document_fromstring(html)
     lines = []
     for el in root.iter("h1", "h2", "p", "caption", "tr"):
         if el.tag == "tr":
-            lines.append(sep.join(c.text_content().strip() for c in el if c.tag in ("td", "th")))
+            cells = [c.text_content().strip() for c in el if c.tag in ("td", "th")]
+            lines.append(sep.join(c for c in cells if c or empty_cells))
         else:
             lines.append(el.text_content().strip())
     return "\n".join(ln for ln in lines if ln) + "\n"
@@ -230,6 +233,8 @@ def extract(path: Path_, case: Case, src: dict[str, Path], out: Path, rng: rando
             text = flatten_html(html, " ")
         elif path.name == "flat-tab":  # the page's tables copied from the browser into a text editor
             text = flatten_html(html, "\t")
+        elif path.name == "flat-lines":  # BeautifulSoup's get_text("\n"): a cell a line, an empty cell is nothing
+            text = flatten_html(html, "\n", empty_cells=False)
         elif path.name == "ocr-noise":
             from noise import damage
 
