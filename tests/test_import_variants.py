@@ -229,7 +229,7 @@ def test_unreadable_inputs_exit_2_and_write_nothing(tmp_path):
     old = write(tmp_path, "old.txt", "某县人民政府\n2017年政府信息公开工作年度报告\n一、概述\n二、主动公开政府信息情况\n")
     notes = write(tmp_path, "notes.txt", "会议纪要\n今天讨论了三件事。\n")
     cases = {scan: "扫描件", old: "2019 年以前", notes: "不像政府信息公开工作年度报告",
-             write(tmp_path, "x.csv", "a,b"): "不支持的文件类型", tmp_path / "missing.html": "找不到文件"}
+             write(tmp_path, "x.csv", "a,b"): "是表格文件，不是已发布的年度报告", tmp_path / "missing.html": "找不到文件"}
     for src, words in cases.items():
         out = tmp_path / f"{src.stem}.json"
         r = CliRunner().invoke(main, ["import", str(src), "-o", str(out)])

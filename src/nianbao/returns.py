@@ -134,16 +134,13 @@ def load_previous(path, warn=None, read_workbook=None) -> dict:
         try:
             if suffix in WORKBOOK_SUFFIXES:
                 filing = read(q)
-            elif suffix in (".docx", ".html", ".htm", ".txt", ".pdf", ".md"):
-                try:
-                    from .importer import import_report
-                except ImportError:
-                    if warn:
-                        warn(f"上年数据 {q.name}：尚不能读取已发布的报告，已跳过")
+            else:
+                from .importer import import_report
+                from .importer.kinds import REPORT_SUFFIXES
+
+                if suffix not in REPORT_SUFFIXES:
                     continue
                 filing = import_report(q)
-            else:
-                continue
         except NianbaoError as e:
             if warn:
                 warn(f"上年数据 {q.name} 无法读取，已跳过：{e.message}")

@@ -33,7 +33,7 @@ def as_dict(filing, findings) -> dict:
     }
 
 
-@click.command("import", help="把已发布的年度报告（.docx、.html、.txt、.md、.pdf）读回为数据并校验。"
+@click.command("import", help="把已发布的年度报告（.docx、.doc、.wps、.html、.mht、.txt、.md、.pdf）读回为数据并校验。"
                               "退出码：0 没有错误，1 有错误，2 无法读取。")
 @click.argument("report", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),

@@ -27,13 +27,13 @@ from pathlib import Path
 
 from ..errors import NianbaoError
 
-REPORT_SUFFIXES = (".docx", ".html", ".htm", ".txt", ".pdf", ".md")  # what `import` reads
 MAX_FILES = 200  # one upload of last year's data through the page (more: one .zip)
 _LOADED: dict = {}  # (workspace, year) -> (marker of the source, LastYears)
 _LOCK = threading.Lock()
 
 
 def _suffixes() -> tuple[str, ...]:
+    from ..importer.kinds import REPORT_SUFFIXES
     from ..review import WORKBOOK_SUFFIXES
 
     return WORKBOOK_SUFFIXES + REPORT_SUFFIXES
@@ -96,7 +96,7 @@ def _load_files(desk, files: list, notes: list):
                 elif suffix:
                     shutil.copyfile(desk.blob_path(digest), folder / f"{n:04d}{suffix}")
                 else:
-                    notes.append(f"{name}：不是可用的文件类型（应为 .xlsx、.xls、.ods、.docx、.pdf、.html 或 .zip），已跳过")
+                    notes.append(f"{name}：不是可用的文件类型（应为 .xlsx、.xls、.ods、.docx、.doc、.pdf、.html 或 .zip），已跳过")
             except UnreadableFile as e:
                 notes.append(f"{name}：{e.message}，已跳过")
         names = {f"{n:04d}": name for n, (_, name) in enumerate(files)}

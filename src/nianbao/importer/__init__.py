@@ -1,4 +1,4 @@
-"""Import a published annual report (.docx, .html, .txt/.md, .pdf) as a Filing with origin "import".
+"""Import a published annual report (.docx/.doc/.wps, .html/.mht, .txt/.md, .pdf) as a Filing with origin "import".
 
     filing = import_report("report.pdf")
     filing.identity   # {"unit": …, "year": …, "layout": …}
@@ -29,24 +29,17 @@ from .tables import Reading, read_tables
 
 LAYOUTS = ("2021", "2019", "2021-merged-other")  # candidates, in order of preference on a tie
 
-_READERS = {".docx": "from_docx", ".html": "from_html", ".htm": "from_html", ".xhtml": "from_html",
-            ".txt": "from_text", ".text": "from_text", ".md": "from_text", ".markdown": "from_text",
-            ".pdf": "from_pdf"}
-
-
-
 def read_document(path: Path) -> Doc:
-    """The source file as a Doc, by its kind."""
+    """The source file as a Doc, by what it holds (kinds.py)."""
     import importlib
 
-    suffix = path.suffix.lower()
-    if suffix not in _READERS:
-        if suffix in (".doc", ".wps"):
-            raise NianbaoError(f"不支持旧版 Word 格式（{suffix}）：请先另存为 .docx 再导入", 2)
-        raise NianbaoError(f"不支持的文件类型“{suffix or path.name}”：可导入 .docx、.html、.txt、.md、.pdf", 2)
-    module = importlib.import_module(f"{__name__}.{_READERS[suffix]}")
+    from .kinds import read_legacy, reader_for
+
     try:
-        return module.read(path)
+        kind = reader_for(path)
+        if kind == "legacy":
+            return read_legacy(path)
+        return importlib.import_module(f"{__name__}.{kind}").read(path)
     except UnreadableFile as e:  # the limits' words do not name the file
         raise NianbaoError(f"{path.name}：{e.message}", 2) from None
     except NianbaoError:

@@ -12,6 +12,7 @@ _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "sec
           "footer", "blockquote", "pre", "center", "dd", "dt", "dl", "form", "main", "nav", "aside", "caption"}
 _SKIP = {"script", "style", "noscript", "head", "template", "iframe", "select", "button", "object"}
 _CHARSET = re.compile(rb"charset\s*=|encoding\s*=|^\xef\xbb\xbf")
+MHTML = re.compile(rb"^\s*(?:MIME-Version|Content-Type)\s*:", re.IGNORECASE)
 _TITLE = re.compile(r"\d{4}\s*年度?.{0,6}政府信息公开.{0,4}年度?报告")
 
 
@@ -42,13 +43,28 @@ def _cell_text(td) -> str:
     return re.sub(r"[ \t\u00a0\u3000]+", " ", "".join(chunks)).strip()
 
 
+def _mhtml_page(data: bytes, path: Path) -> str:
+    """The page of a "single file web page" (.mht, and Word's "save as web page" under .doc): its text/html part."""
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    part = next((p for p in msg.walk() if p.get_content_type() == "text/html"), None)
+    try:
+        return part.get_content() if part is not None else ""
+    except (LookupError, ValueError):  # a charset Python does not know, a broken transfer encoding
+        raise NianbaoError(f"{path.name} 是单文件网页（MHTML），但其中的网页无法解码", 2) from None
+
+
 def read(path: Path) -> Doc:
     import lxml.html
 
     data = read_bounded(path, what="网页")
     if not data.strip():
         raise NianbaoError(f"{path.name} 是空文件", 2)
-    if not _CHARSET.search(data[:4096]):  # no declared encoding: lxml would take UTF-8 bytes for Latin-1
+    if MHTML.match(data):
+        data = _mhtml_page(data, path)
+    elif not _CHARSET.search(data[:4096]):  # no declared encoding: lxml would take UTF-8 bytes for Latin-1
         from .from_text import decode
 
         data = decode(data, path)

@@ -1,0 +1,103 @@
+"""Import reads a report by what the file holds, not by its name: pages saved as .shtml/.jsp or without a suffix,
+Word's "web page" and "single file web page" saved as .doc or .mht, a PDF from a download link, and old Word/WPS
+files (converted by LibreOffice)."""
+from __future__ import annotations
+
+import email.mime.multipart
+import email.mime.text
+import random
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from nianbao.cli import main
+from nianbao.filing import Filing
+from nianbao.formats import load_format
+from nianbao.importer import import_report
+from nianbao.report import render
+from nianbao.sample_data import random_valid_values
+
+NARRATIVE = {"overview": "本年度依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。",
+             "problems": "存在的问题是公开不够及时。改进措施是加强培训。", "other": "本年度未收取信息处理费。"}
+UNIT = "测试县自然资源和规划局"
+
+
+@pytest.fixture(scope="module")
+def filing():
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(21), scale=300)
+    return Filing(fmt=fmt, identity={"unit": UNIT, "year": 2023}, raw=values, narrative=NARRATIVE)
+
+
+def _mhtml(html: str) -> bytes:
+    msg = email.mime.multipart.MIMEMultipart("related")
+    msg.attach(email.mime.text.MIMEText(html, "html", "gb2312"))
+    return msg.as_bytes()
+
+
+def _same(back, filing):
+    assert (back.unit, back.year, back.layout) == (UNIT, 2023, "2021")
+    assert back.values == filing.raw
+
+
+@pytest.mark.parametrize("name,make", [
+    ("page.shtml", lambda f: render(f, fmt="html").encode()),
+    ("index.jsp", lambda f: render(f, fmt="html").encode()),
+    ("page", lambda f: render(f, fmt="html").encode()),
+    ("source.txt", lambda f: render(f, fmt="html").encode()),  # a page's source saved as text
+    ("word-web-page.doc", lambda f: render(f, fmt="html").encode("gb18030").replace(b'charset="utf-8"', b'charset="gb2312"')),
+    ("single-file.mht", lambda f: _mhtml(render(f, fmt="html"))),
+    ("single-file.doc", lambda f: _mhtml(render(f, fmt="html"))),
+    ("report.html", lambda f: render(f, fmt="docx")),  # a Word file under a page's name
+])
+def test_read_by_what_the_file_holds(tmp_path, filing, name, make):
+    p = tmp_path / name
+    data = make(filing)
+    p.write_bytes(data)
+    _same(import_report(p), filing)
+    assert p.read_bytes() == data
+
+
+def test_pdf_from_a_download_link_without_suffix(tmp_path, filing, soffice):
+    docx = tmp_path / "r.docx"
+    docx.write_bytes(render(filing, fmt="docx"))
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)], check=True, capture_output=True,
+                   timeout=180)
+    download = tmp_path / "download.do"
+    (tmp_path / "r.pdf").rename(download)
+    _same(import_report(download), filing)
+
+
+@pytest.mark.parametrize("suffix", [".doc", ".wps"])
+def test_old_word_and_wps_files_converted_by_libreoffice(tmp_path, filing, soffice, suffix):
+    docx = tmp_path / "r.docx"
+    docx.write_bytes(render(filing, fmt="docx"))
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "doc:MS Word 97", "--outdir", str(tmp_path), str(docx)], check=True,
+                   capture_output=True, timeout=180)
+    old = tmp_path / f"年度报告{suffix}"
+    (tmp_path / "r.doc").rename(old)
+    data = old.read_bytes()
+    assert data.startswith(b"\xd0\xcf\x11\xe0")  # the compound file of Word 97–2003
+    _same(import_report(old), filing)
+    assert old.read_bytes() == data and sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["r.docx", old.name, "profile"])  # nothing written beside it
+
+
+def test_old_word_file_without_libreoffice_is_a_clear_message(tmp_path, monkeypatch):
+    old = tmp_path / "年度报告.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000))
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    r = CliRunner().invoke(main, ["import", str(old)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "未安装 LibreOffice" in r.output and "另存为 .docx" in r.output
+
+
+def test_a_file_that_is_nothing_readable(tmp_path):
+    junk = tmp_path / "report.bin"
+    junk.write_bytes(bytes(range(256)) * 8)
+    r = CliRunner().invoke(main, ["import", str(junk)])
+    assert r.exit_code == 2 and "不支持的文件类型" in r.output and "Traceback" not in r.output
