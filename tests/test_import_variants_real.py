@@ -267,6 +267,33 @@ def test_parts_numbered_and_named_their_own_way(tmp_path, style, seven, titled):
         assert added == []
 
 
+@pytest.mark.parametrize("titled", [False, True])
+@pytest.mark.parametrize("kind", ["txt", "html"])
+def test_parts_without_ordinals(tmp_path, titled, kind):
+    """Headings whose 一、 is Word's automatic numbering or a page's <ol> (not in the text): each part found by its
+    words on a line of its own — and a sub-heading on its own line (（二）依申请公开情况) is still no part."""
+    fmt = load_format("2021")
+    values = values_for("2021", 8)
+    headings = {s.id: (_TITLES.get(s.id) if titled and s.id in _TITLES else s.heading.split("、", 1)[1])
+                for s in fmt.sections}
+    narrative = {"overview": "本年度依法做好主动公开、依申请公开、政府信息管理、平台建设和监督保障工作。\n"
+                             "（一）主动公开情况\n全年主动公开信息1200条。\n（二）依申请公开情况\n办理申请若干。"}
+    text = report_text(fmt, values, sep="\t", headings=headings, narrative=narrative)
+    if kind == "html":
+        import html as h
+
+        text = "<html><body>" + "".join(
+            f"<h2>{h.escape(ln)}</h2>" if ln in headings.values() else
+            "<table><tr>" + "".join(f"<td>{h.escape(c)}</td>" for c in ln.split("\t")) + "</tr></table>"
+            if "\t" in ln else f"<p>{h.escape(ln)}</p>" for ln in text.split("\n")) + "</body></html>"
+    back = imported(tmp_path, text, f"r.{kind}")
+    assert back.layout == "2021" and back.values == values
+    assert back.narrative["problems"].startswith("存在的问题") and back.narrative["other"].startswith("本年度未收取")
+    assert "（二）依申请公开情况" in back.narrative["overview"]
+    assert [p["section"] for p in back.identity["parts"]] == list(_SIX)
+    assert errors(back) == []
+
+
 def test_table_part_found_by_its_content(tmp_path):
     """表三's heading worded beyond recognition: the table is found by its own labels, and the output says so."""
     fmt = load_format("2021")

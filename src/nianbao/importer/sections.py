@@ -19,14 +19,20 @@ from . import labels
 from .document import Doc, plain
 
 _CN = "一二三四五六七八九十"
-_BEFORE = r"(?:^|(?<=[\s。；;：:！？!?）)」”\d\x02\x03\x1e\x1f>]))"
+_BEFORE = r"(?:^|(?<=[\s。；;：:！？!?）)」”\d\x02\x03\x1e\x1f>*]))"
 STYLES = {  # name → the ordinal, its number in group n
     "一、": rf"(?P<n>[{_CN}]{{1,2}})\s*[、．.，,]",
     "第一部分": rf"第(?P<n>[{_CN}]{{1,2}})部分[、：:．.\s]*",
     "1.": r"(?P<n>\d{1,2})\s*[、．.](?!\d)",
     "（一）": rf"[（(](?P<n>[{_CN}]{{1,2}})[）)]\s*",
 }
+# headings without an ordinal: Word's automatic numbering (the "一、" is not in the text), a page's <ol>; a line of
+# its own that reads as a part's heading, tried only when no style finds every part
+UNNUMBERED = "无序号"
+_ORDINAL = re.compile("|".join(f"(?:{p.replace('(?P<n>', '(')})" for p in STYLES.values()))
+_LINE_START = re.compile(r"(?m)^[ \t\u3000*#]*(?=\S)")
 THRESHOLD = 0.6
+UNNUMBERED_THRESHOLD = 0.8
 
 
 def _number(s: str) -> int:
@@ -95,13 +101,39 @@ def _similarity(text: str, words: tuple[str, list[int]], targets: list[str]) -> 
     return best, stop
 
 
+def _whole_line(words: tuple[str, list[int]], targets: list[str]) -> tuple[float, int]:
+    """An unnumbered heading: the whole line must read as the part's heading (no ordinal tells a heading from a
+    sentence that starts with the same words), so it is compared whole, and more strictly."""
+    line, pos = words
+    if not pos:
+        return 0.0, 0
+    best = max(difflib.SequenceMatcher(None, line, t, autojunk=False).ratio() for t in targets)
+    return (best if best >= UNNUMBERED_THRESHOLD else 0.0), pos[-1] + 1
+
+
 def _line(text: str, start: int) -> str:
     end = text.find("\n", start)
     return plain(text[start:end if end >= 0 else len(text)]).strip()[:40]
 
 
-def _by_style(text: str, fmt: ReportFormat, pattern: str):
-    cands = [(m.start(), m.end(), _number(m.group("n"))) for m in re.finditer(_BEFORE + pattern, text)]
+def _candidates(text: str, style: str) -> list[tuple[int, int, int]]:
+    """(start, end of the ordinal, its number) of every place a heading of the style may start; unnumbered, every
+    short line, numbered by its order."""
+    if style != UNNUMBERED:
+        return [(m.start(), m.end(), _number(m.group("n"))) for m in re.finditer(_BEFORE + STYLES[style], text)]
+    out = []
+    for m in _LINE_START.finditer(text):
+        end = text.find("\n", m.end())
+        line = text[m.end():end if end >= 0 else len(text)].strip()
+        # a line that starts with an ordinal is a numbered heading or a sub-heading (（二）依申请公开情况), not this
+        if len(line) <= 30 and not _ORDINAL.match(line):
+            out.append((m.start(), m.end(), len(out) + 1))
+    return out
+
+
+def _by_style(text: str, fmt: ReportFormat, style: str):
+    cands = _candidates(text, style)
+    numbered = style != UNNUMBERED
     targets = {s.id: _targets(s.heading) for s in fmt.sections}
     limit = max(len(t) for ts in targets.values() for t in ts) + 6
     sims: dict = {}
@@ -111,7 +143,8 @@ def _by_style(text: str, fmt: ReportFormat, pattern: str):
         if (c, sid) not in sims:
             if c not in words:
                 words[c] = _words(text, c[1], limit)
-            sims[c, sid] = _similarity(text, words[c], targets[sid])
+            sims[c, sid] = (_similarity(text, words[c], targets[sid]) if numbered
+                            else _whole_line(words[c], targets[sid]))
         return sims[c, sid]
 
     order = list(targets)
@@ -127,7 +160,7 @@ def _by_style(text: str, fmt: ReportFormat, pattern: str):
     for s in fmt.sections:
         for c in cands:
             start, _, number = c
-            if start < cursor or not last < number <= last + 3:
+            if start < cursor or (numbered and not last < number <= last + 3):
                 continue
             sim, stop, best = similarity(c, s.id)
             # the words must be closest to this part's heading ("（二）依申请公开情况" under 总体情况 is not 二)
@@ -141,8 +174,8 @@ def _by_style(text: str, fmt: ReportFormat, pattern: str):
 def find_outline(doc: Doc, fmt: ReportFormat) -> Outline:
     text = doc.text
     best = None
-    for style, pattern in STYLES.items():
-        found, cands, score = _by_style(text, fmt, pattern)
+    for style in (*STYLES, UNNUMBERED):
+        found, cands, score = _by_style(text, fmt, style)
         if best is None or (len(found), score) > (len(best[1]), best[3]):
             best = (style, found, cands, score)
         if len(found) == len(fmt.sections):
@@ -152,7 +185,7 @@ def find_outline(doc: Doc, fmt: ReportFormat) -> Outline:
     used = {start for _, start, _, _ in found}
     for (_, a, _, n1), (_, b, _, n2) in zip(found, found[1:] + [(None, len(text), None, 10 ** 6)]):
         # ordinals of the same style numbered between two parts: parts the report added
-        between = [c for c in cands if a < c[0] < b and c[0] not in used and n1 < c[2] < n2]
+        between = [c for c in cands if a < c[0] < b and c[0] not in used and n1 < c[2] < n2] if style != UNNUMBERED else []
         nxt = n1 + 1
         for start, _, number in between:
             line = _line(text, start)
