@@ -123,7 +123,7 @@ PATHS = [Path_(*p) for p in (
     ("html2text", "html", ".md", "html2text"), ("trafilatura", "html", ".txt", "trafilatura"),
     ("flat-nosep", "html", ".txt"), ("flat-space", "html", ".txt"), ("flat-tab", "html", ".txt"),
     ("flat-lines", "html", ".txt"),
-    ("ocr-noise", "md", ".md"),
+    ("ocr-noise", "md", ".md"), ("html-tables-md", "md", ".md"),
 )]
 
 
@@ -162,6 +162,14 @@ def flatten_html(html: str, sep: str, empty_cells: bool = True) -> str:
         else:
             lines.append(el.text_content().strip())
     return "\n".join(ln for ln in lines if ln) + "\n"
+
+
+def html_tables_in_md(md: str, html: str) -> str:
+    """Markdown as PDF-to-Markdown tools such as MinerU write it: the text as Markdown, each table an HTML block."""
+    import re
+
+    tables = iter(re.findall(r"<table.*?</table>", html, re.S))
+    return re.sub(r"(?m)(?:^\|.*\n)+", lambda m: "\n" + next(tables) + "\n\n", md)
 
 
 def pdfplumber_text(pdf: Path) -> str:
@@ -235,6 +243,8 @@ def extract(path: Path_, case: Case, src: dict[str, Path], out: Path, rng: rando
             text = flatten_html(html, "\t")
         elif path.name == "flat-lines":  # BeautifulSoup's get_text("\n"): a cell a line, an empty cell is nothing
             text = flatten_html(html, "\n", empty_cells=False)
+        elif path.name == "html-tables-md":
+            text = html_tables_in_md(src["md"].read_text(encoding="utf-8"), html)
         elif path.name == "ocr-noise":
             from noise import damage
 

@@ -114,6 +114,28 @@ def test_merged_cells_split_with_their_text_repeated(tmp_path):
     assert not [f for f in check(back) if f.severity == "error"]
 
 
+@pytest.mark.parametrize("layout,year", [("2021", 2022), ("2019", 2020)])
+def test_markdown_from_pdf_tools(tmp_path, layout, year):
+    """PDF-to-Markdown tools: MinerU writes each table as an HTML block inside the Markdown; marker breaks a
+    header cell with <br> inside a pipe table."""
+    import re
+
+    from nianbao.report import render
+
+    fmt = load_format(layout)
+    values = random_valid_values(fmt, random.Random(f"md{layout}"), scale=400)
+    filing = Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": year}, raw=values, narrative=NARRATIVE)
+    md, html = render(filing, fmt="md"), render(filing, fmt="html")
+    tables = iter(re.findall(r"<table.*?</table>", html, re.S))
+    mineru = re.sub(r"(?m)(?:^\|.*\n)+", lambda m: "\n" + next(tables) + "\n\n", md)
+    assert "<table" in mineru and "|---" not in mineru
+    marker = md.replace("商业企业", "商业<br>企业").replace("信息内容", "信息<br/>内容")
+    for name, text in (("mineru.md", mineru), ("marker.md", marker)):
+        back = import_report(write(tmp_path, name, text))
+        assert back.layout == layout and back.values == values, name
+        assert not [f for f in check(back) if f.severity == "error"], name
+
+
 def test_seed_shaped_text_round_trip(tmp_path):
     fmt = load_format("2021")
     values = random_valid_values(fmt, random.Random(7), scale=50)

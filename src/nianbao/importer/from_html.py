@@ -43,6 +43,13 @@ def _cell_text(td) -> str:
     return re.sub(r"[ \t\u00a0\u3000]+", " ", "".join(chunks)).strip()
 
 
+def add_table(b: DocBuilder, table):
+    """A <table> element's rows, each its cells' texts (an empty cell kept)."""
+    for tr in table.iter("tr"):
+        b.row([_cell_text(td) for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")])
+    b.end_table()
+
+
 def _mhtml_page(data: bytes, path: Path) -> str:
     """The page of a "single file web page" (.mht, and Word's "save as web page" under .doc): its text/html part."""
     import email
@@ -98,9 +105,7 @@ def read(path: Path) -> Doc:
             return
         if tag == "table" and not any(True for _ in el.iter("table") if _ is not el):
             flush()
-            for tr in el.iter("tr"):
-                b.row([_cell_text(td) for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")])
-            b.end_table()
+            add_table(b, el)
             return
         block = tag in _BLOCK or tag in ("table", "tr", "td", "th", "body")
         if block:

@@ -12,6 +12,8 @@ from .document import Doc, DocBuilder, is_page_furniture
 
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
+_TABLE_MARK = re.compile("^\ue000TABLE(\\d+)$")
 _META = re.compile(r"^(标题|发布时间|发文日期|成文日期)\s*[:：]\s*(.*)$")
 _END_OF_SENTENCE = tuple("。！？；：:;!?”）)")
 
@@ -32,10 +34,35 @@ def decode(data: bytes, path: Path) -> str:
     raise NianbaoError(f"{path.name} 的文字编码无法识别（应为 UTF-8 或 GBK）", 2)
 
 
+def _lift_tables(text: str) -> tuple[str, list[str]]:
+    """The text with each HTML table replaced by a line that marks it, and the tables."""
+    tables: list[str] = []
+
+    def mark(m):
+        tables.append(m.group())
+        return f"\n\ue000TABLE{len(tables) - 1}\n"
+
+    return _HTML_TABLE.sub(mark, text), tables
+
+
+def _html_table(b: DocBuilder, html: str):
+    import lxml.html
+
+    from .from_html import add_table
+
+    try:
+        add_table(b, lxml.html.fragment_fromstring(html))
+    except Exception:  # lxml raises several kinds for what it cannot parse: the block is read as text
+        b.line(re.sub(r"<[^>]+>", " ", html), "")
+
+
 def read(path: Path) -> Doc:
     text = decode(read_bounded(path, what="文本文件"), path).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     markdown = path.suffix.lower() in (".md", ".markdown")
     b = DocBuilder("markdown" if markdown else "text")
+    tables: list[str] = []
+    if markdown and "<table" in text.lower():  # PDF-to-Markdown tools (MinerU) print tables as HTML blocks
+        text, tables = _lift_tables(text)
     lines = text.split("\n") if markdown else one_cell_a_line(text.split("\n"))
     cells: list[str] | None = None  # the tab-indented cells of the row being read (a Word table saved as text)
     long_lines = unbroken = 0
@@ -62,6 +89,10 @@ def read(path: Path) -> Doc:
         line = raw.strip()
         if not line:
             pipes = None
+            continue
+        mark = _TABLE_MARK.match(line)
+        if mark:
+            _html_table(b, tables[int(mark.group(1))])
             continue
         if is_page_furniture(line):
             continue
