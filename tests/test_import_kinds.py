@@ -101,3 +101,35 @@ def test_a_file_that_is_nothing_readable(tmp_path):
     junk.write_bytes(bytes(range(256)) * 8)
     r = CliRunner().invoke(main, ["import", str(junk)])
     assert r.exit_code == 2 and "不支持的文件类型" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("kind", ["html", "docx"])
+def test_tables_pasted_as_pictures_are_named_in_the_message(tmp_path, filing, kind):
+    """A department pasted screenshots of its tables: there is nothing to read, and the message says why."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(png, "PNG")
+    p = tmp_path / f"r.{kind}"
+    if kind == "html":
+        img = f'<p><img src="data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}"></p>'
+        p.write_text(re.sub(r"<table.*?</table>", img, render(filing, fmt="html"), flags=re.S), encoding="utf-8")
+    else:
+        import docx
+
+        d = docx.Document()
+        for s in filing.fmt.sections:
+            d.add_paragraph(s.heading)
+            if s.kind == "table":
+                png.seek(0)
+                d.add_picture(png)
+            else:
+                d.add_paragraph(NARRATIVE[s.id])
+        d.save(p)
+    r = CliRunner().invoke(main, ["import", str(p)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "找不到可读取的统计表" in r.output and "3 张图片" in r.output and "图片中的数字无法读取" in r.output

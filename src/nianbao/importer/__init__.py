@@ -186,8 +186,10 @@ def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     table_sections = [s for s in fmt21.sections if s.kind == "table"]
     if reading.clean < 20 and sum(s.id in sections for s in fmt21.sections) < 3:
         raise NianbaoError(f"{name} 不像政府信息公开工作年度报告：找不到“一、总体情况”等章节，也读不出统计表", 2)
-    if reading.clean == 0:
-        raise NianbaoError(f"{name} 中找不到可读取的统计表（{'、'.join(s.heading for s in table_sections)}）", 2)
+    if reading.clean == 0 or all(v is None for v in reading.raw.values()):  # not one number printed
+        pictures = (f"；其中有 {doc.images} 张图片，统计表可能是以图片插入的，图片中的数字无法读取，"
+                    "请使用统计表为文字表格的版本") if doc.images else ""
+        raise NianbaoError(f"{name} 中找不到可读取的统计表（{'、'.join(s.heading for s in table_sections)}）{pictures}", 2)
     fmt = reading.fmt
     identity["layout"] = fmt.layout
     cues = _cues(doc, readings, chosen, sections, year)

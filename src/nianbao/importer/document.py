@@ -43,6 +43,7 @@ class Doc:
     published: str | None = None  # the publication date, when the source states it (YYYY-MM-DD)
     wrapped: bool = False  # lines broken at the page width (PDF): narrative lines are joined again
     kind: str = "text"
+    images: int = 0  # pictures in the source (a table pasted as a screenshot has no numbers to read)
     _starts: list[int] = field(default_factory=list, repr=False)
 
     def place(self, pos: int) -> str:
@@ -64,6 +65,7 @@ class DocBuilder:
         self.title: str | None = None
         self.published: str | None = None
         self.wrapped = False
+        self.images = 0
 
     def _add(self, s: str, place: str):
         self.places.append((self.pos, place))
@@ -91,7 +93,8 @@ class DocBuilder:
         self.in_table = False
 
     def build(self) -> Doc:
-        return Doc("".join(self.parts), self.places, self.title, self.published, self.wrapped, self.kind)
+        return Doc("".join(self.parts), self.places, self.title, self.published, self.wrapped, self.kind,
+                   self.images)
 
 
 def plain(text: str) -> str:

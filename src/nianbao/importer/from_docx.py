@@ -86,4 +86,5 @@ def read(path: Path) -> Doc:
                 walk(child)
 
     walk(body)
+    b.images = sum(1 for _ in body.iter(W + "drawing", W + "pict"))
     return b.build()

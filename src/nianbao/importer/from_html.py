@@ -123,5 +123,6 @@ def read(path: Path) -> Doc:
 
     body = root.find("body")
     walk(body if body is not None else root)
+    b.images = sum(1 for _ in (body if body is not None else root).iter("img"))
     flush()
     return b.build()
