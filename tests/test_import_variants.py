@@ -219,6 +219,30 @@ def test_printed_total_that_disagrees_is_an_error_not_a_fix(tmp_path):
     assert data["cells"]["t4.review.total"] == 0 and any(f["rule"] == "T4-01" for f in data["findings"])
 
 
+def test_a_row_that_cannot_be_read_is_unknown_not_zero(tmp_path):
+    """A row printed with a number too many cannot be placed: it is an error of its own, and the identities it takes
+    part in are not checked with 0 in its place (that would report the column sums wrong, which the publisher did
+    not do); a published total that disagrees elsewhere is still an error."""
+    from report_shapes import report_text
+
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(11), scale=40)
+    values["t3.new.total"] += 1  # the publisher's own error: row 一 does not add up
+    label = fmt.tables["t3"].row("unable_not_held").label
+    row = "\t".join([label] + [str(values[f"t3.unable_not_held.{c}"]) for c in fmt.tables["t3"].row("unable_not_held").columns])
+    text = report_text(fmt, values, sep="\t").replace(row, row + "\t3")
+    assert row + "\t3" in text
+    back = import_report(write(tmp_path, "r.txt", text))
+    unread = {k for k in fmt.cells if k.startswith("t3.unable_not_held.")}
+    assert back.unread == unread
+    (row_error,) = [f for f in back.findings if f.rule == "IMP-ROW"]
+    assert set(row_error.keys) == unread
+    found = [f for f in check(back) if f.severity == "error" and not f.rule.startswith("IMP")]
+    # row 一's total: its row sum, and the 总计 column's T3-01 (rows 一, 二, 七, 四); none with the unread row in it
+    assert sorted((f.rule, "t3.new.total" in f.keys) for f in found) == [("T3-01", True), ("T3-02", True)]
+    assert not [f for f in check(back) if f.rule == "C03" and set(f.keys) & unread]
+
+
 def test_cli_json_and_workbook(tmp_path):
     fmt = load_format("2021")
     values = random_valid_values(fmt, random.Random(2), scale=40)

@@ -33,7 +33,7 @@ def check_cells(filing: Filing) -> list[Finding]:
     blanks: dict[str, list[str]] = {}  # table → its blank cells: one finding per table (a fresh return has 200)
     limit = fmt.count_limit
     for key, p in filing.parsed().items():
-        if key in done:
+        if key in done or key in filing.unread:  # a cell the import could not read: its own finding says so
             continue
         cell = fmt.cells[key]
         if p.problem is None and not p.note and (
@@ -46,7 +46,8 @@ def check_cells(filing: Filing) -> list[Finding]:
         if p.problem == "blank" or (imported and p.problem == "invalid" and p.note == "mark"):
             if imported:
                 out.append(Finding(**{**base, "rule": "C03", "severity": "warning",
-                                      "message": rules["C03"].text("import", where=where, actual=raw or "")}))
+                                      "message": rules["C03"].text("import_mark" if str(raw or "").strip() else "import",
+                                                                   where=where, actual=str(raw or "").strip())}))
             else:
                 blanks.setdefault(cell.table, []).append(key)
             continue
@@ -91,8 +92,10 @@ def _blanks(filing: Filing, blanks: dict[str, list[str]], shown: int = 5) -> lis
     return out
 
 
-def evaluate(inst: RuleInstance, values: dict, previous: dict | None = None, blank_as_zero: bool = False):
-    """(lhs, rhs) of one equation, or None when a value it needs is missing."""
+def evaluate(inst: RuleInstance, values: dict, previous: dict | None = None, blank_as_zero: bool = False,
+             unknown: frozenset = frozenset()):
+    """(lhs, rhs) of one equation, or None when a value it needs is missing (blank, unless `blank_as_zero`; or one
+    of the `unknown` cells)."""
     sums = []
     for side in (inst.lhs, inst.rhs):
         total = 0
@@ -100,7 +103,7 @@ def evaluate(inst: RuleInstance, values: dict, previous: dict | None = None, bla
             src = previous if t.prev else values
             v = None if src is None else src.get(t.key)
             if v is None:
-                if not blank_as_zero or t.prev:
+                if not blank_as_zero or t.prev or t.key in unknown:
                     return None
                 v = 0
             total += t.coef * v
@@ -120,11 +123,12 @@ def check_sums(filing: Filing, previous: Filing | None = None) -> list[Finding]:
     # values of the other year are looked up by key; a key of another layout simply is absent
     blank_zero = filing.origin == "import"
     out = []
+    unknown = filing.unread
     for inst in fmt.sum_instances(previous=False):
-        out += _sum_finding(filing, inst, evaluate(inst, values, None, blank_zero))
+        out += _sum_finding(filing, inst, evaluate(inst, values, None, blank_zero, unknown))
     if prev_values is not None:
         for inst in fmt.sum_instances(previous=True):
-            out += _sum_finding(filing, inst, evaluate(inst, values, prev_values, blank_zero), previous)
+            out += _sum_finding(filing, inst, evaluate(inst, values, prev_values, blank_zero, unknown), previous)
     return out
 
 

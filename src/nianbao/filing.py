@@ -96,6 +96,9 @@ class Filing:
     source: str | None = None
     origin: str = "return"  # return | import | summary
     findings: list = field(default_factory=list)  # found while reading (structure, identity)
+    # cells an import could not read (a row it could not place, a row missing): unknown, not blank — a printed
+    # blank counts as 0 in a published report's identities, an unknown cell leaves them unchecked
+    unread: frozenset = frozenset()
     _parsed: dict | None = field(default=None, repr=False)
     _values: dict | None = field(default=None, repr=False)
 

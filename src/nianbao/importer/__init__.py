@@ -216,4 +216,5 @@ def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     narrative = {s.id: _narrative(doc, sections[s.id], identity["unit"])
                  for s in fmt.narrative_sections if s.id in sections}
     return Filing(fmt=fmt, identity=identity, raw={k: reading.raw.get(k) for k in fmt.cells}, where=dict(reading.where),
-                  narrative=narrative, source=source, origin="import", findings=findings)
+                  narrative=narrative, source=source, origin="import", findings=findings,
+                  unread=frozenset(k for k in fmt.cells if k not in reading.raw))
