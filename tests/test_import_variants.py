@@ -241,6 +241,8 @@ def test_a_row_that_cannot_be_read_is_unknown_not_zero(tmp_path):
     # row 一's total: its row sum, and the 总计 column's T3-01 (rows 一, 二, 七, 四); none with the unread row in it
     assert sorted((f.rule, "t3.new.total" in f.keys) for f in found) == [("T3-01", True), ("T3-02", True)]
     assert not [f for f in check(back) if f.rule == "C03" and set(f.keys) & unread]
+    r = CliRunner().invoke(main, ["import", str(tmp_path / "r.txt"), "--json"])
+    assert set(json.loads(r.output)["unread"]) == unread
 
 
 def test_cli_json_and_workbook(tmp_path):

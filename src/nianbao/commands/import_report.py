@@ -26,7 +26,8 @@ def as_dict(filing, findings) -> dict:
         "cues": filing.identity.get("layout_cues", []),
         "parts": filing.identity.get("parts", []),
         "source": filing.source,
-        "cells": filing.values,
+        "cells": filing.values,  # None: printed blank (counted as 0), or one of "unread"
+        "unread": sorted(filing.unread, key=list(filing.fmt.cells).index),  # cells that could not be read
         "where": {k: filing.where.get(k) for k in filing.fmt.cells},
         "narrative": filing.narrative,
         "findings": [f.to_dict() for f in findings],
