@@ -10,6 +10,7 @@ given no last year of its own.
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import NamedTuple
@@ -76,6 +77,19 @@ def repetition_rule(fmt: ReportFormat):
 def cross_year_rules(fmt: ReportFormat) -> list:
     """The rules about last year (Y-…): those with prev. terms and the advice that compares with last year."""
     return [r for r in fmt.rules.values() if r.id.startswith("Y-")]
+
+
+def absent(fmt: ReportFormat, identity: dict) -> Finding | None:
+    """The notice (说明) for a return whose unit last year's data for many units does not hold: which cross-year
+    checks did not run, so that silence is never taken for a pass."""
+    rules = cross_year_rules(fmt)
+    if not rules:
+        return None
+    who = str(identity.get("unit") or "").strip() or "（无单位标识）"
+    code = str(identity.get("unit_code") or "").strip()
+    text = fmt.workbook["previous_absent"].format(unit=who + (f"（{code}）" if code else ""),
+                                                  rules="、".join(f"{r.id} {r.name}" for r in rules))
+    return Finding("/".join(r.id for r in rules), "info", text)
 
 
 class LastYear(NamedTuple):
@@ -276,11 +290,16 @@ def _csv_rows(path: Path) -> list[list]:
 
 class LastYears:
     """Last year's filings under a file or folder (returns, a district summary, published reports — what
-    check --previous and collect --previous take), matched to a unit by code, then name."""
+    check --previous and collect --previous take), matched to a unit by code, then name. `stamped_first`: a return
+    whose template carried its own last year (signed) is checked against that, not against these (the desk)."""
 
-    def __init__(self, by: dict):
+    def __init__(self, by: dict, stamped_first: bool = False):
         self.by = by
-        self.all = list({id(v): v for v in by.values()}.values())
+        self.stamped_first = stamped_first
+
+    @functools.cached_property
+    def all(self) -> list:
+        return list({id(v): v for v in self.by.values()}.values())
 
     @classmethod
     def load(cls, path, warn=None, meanwhile=None) -> "LastYears":
