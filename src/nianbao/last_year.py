@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import FormatDefinitionError, NianbaoError
-from .filing import Filing, Finding
+from .filing import Filing, Finding, parse_number
 from .formats import ReportFormat, RuleInstance, cell_ref, load_format, parse_cell, parse_range
 
 
@@ -101,10 +101,24 @@ class LastYear(NamedTuple):
     notes: tuple[str, ...]  # the cross-year checks that do not apply, and why
 
 
+def numbers(filing: Filing) -> dict:
+    """{key: number} of every cell the filing has a number in (Filing.values without its blanks), worked out
+    without a Parsed for each of the 200 cells: last year's values are read, sent and stamped for every unit."""
+    raw, out = filing.raw, {}
+    for k, c in filing.fmt.cells.items():
+        v = raw.get(k)
+        if v.__class__ is int and v >= 0:  # what nearly every cell holds
+            out[k] = v
+        elif v is not None and (v := parse_number(v, c.type).value) is not None:
+            out[k] = v
+    return out
+
+
 def for_template(fmt: ReportFormat, previous: Filing) -> LastYear:
-    vals = previous.values
-    wanted = set(fmt.cells) | {s.key for s in stamps(fmt)}
-    values = {k: v for k, v in vals.items() if k in wanted and v is not None}
+    values = numbers(previous)
+    if previous.fmt is not fmt:  # another layout's keys: only those this layout has, and the stamps'
+        wanted = set(fmt.cells) | {s.key for s in stamps(fmt)}
+        values = {k: v for k, v in values.items() if k in wanted}
     stamped = tuple(s for s in stamps(fmt) if s.key in values)
     missing: dict[str, list[str]] = {}
     for s in stamps(fmt):
@@ -191,9 +205,8 @@ def check_value_rows(fmt: ReportFormat, previous: Filing, shown: list) -> list[F
 # ------------------------------------------------------------------------------------------------ loading
 def light(filing: Filing) -> tuple:
     """A filing as little data (it crosses process boundaries): layout, values, who and which year."""
-    values = {k: v for k, v in filing.values.items() if v is not None}
-    return filing.layout, values, {"unit": filing.unit or "", "unit_code": filing.unit_code or "",
-                                   "year": str(filing.year or "")}
+    return filing.layout, numbers(filing), {"unit": filing.unit or "", "unit_code": filing.unit_code or "",
+                                            "year": str(filing.year or "")}
 
 
 def filing_of(data: tuple) -> Filing:
