@@ -57,3 +57,15 @@ def rewrite_sheets(data: bytes, change) -> bytes:
                 member = change(member.decode("utf-8")).encode("utf-8")
             z.writestr(info, member)
     return out.getvalue()
+
+
+def consistent_last_year(fmt, values: dict, **changes) -> dict:
+    """Last year's values that the cross-year rules accept for this year's `values`: 结转下年度 = this year's
+    上年结转, 现行有效 = this year's less what was issued plus what was repealed (at least 0); then `changes`."""
+    last = dict(values)
+    for col in (c.key for c in fmt.tables["t3"].columns):
+        last[f"t3.carry_forward.{col}"] = values[f"t3.carried_over.{col}"]
+    for row in ("regulations", "normative_docs"):
+        last[f"t2.{row}.in_force"] = max(values[f"t2.{row}.in_force"] - values[f"t2.{row}.issued"]
+                                         + values[f"t2.{row}.repealed"], 0)
+    return last | changes

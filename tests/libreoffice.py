@@ -66,6 +66,7 @@ def convert(soffice: str, files, outdir, timeout: float = 180) -> list[Path]:
 
 
 RED = "FFC7CE"  # the template's fill for a failing cell (xlsx_template "bad")
+WARN = "F8CBAD"  # … and for a warning (xlsx_template "warn")
 
 
 def add_format_probes(src, dst, sheets) -> dict[str, list[tuple[str, str, str]]]:

@@ -30,7 +30,7 @@ import openpyxl
 import pytest
 
 from helpers import rewrite_sheets
-from libreoffice import add_format_probes, coloured, convert
+from libreoffice import WARN, add_format_probes, coloured, convert
 from nianbao import identity as ident
 from nianbao.checks import check
 from nianbao.filing import Filing
@@ -47,6 +47,7 @@ pytestmark = pytest.mark.libreoffice
 SEED = int(os.environ.get("NIANBAO_LO_SEED") or random.SystemRandom().randrange(10**6))
 YEAR = {"2021": 2023, "2019": 2020}
 STATUS_OK, STATUS_TODO, STATUS_BAD = statuses(load_format("2021"))
+WARNED = load_format("2021").workbook["status_warned"].partition("{message}")[0]
 KEY = bytes(range(32))
 
 
@@ -239,6 +240,15 @@ def make_cases(seed: int) -> list[Case]:
     add("prev-same-zeros", "2021", {k: 0 for k in f21.cells}, previous={k: 0 for k in f21.cells}, probe=True)
     v = repeatable(f21, _valid(f21, rng))
     add("prev-same-one-blank", "2021", v | {rng.choice(counts): None}, previous=dict(v))
+    # last year's tables retyped whole: 上年结转 then fails Y-01 (red) and the status adds Y-03's warning; and cells
+    # last year's return did not have left blank (amber, with the warning)
+    v = _valid(f21, rng)
+    v["t3.carry_forward.total"] += 1 if v["t3.carried_over.total"] == v["t3.carry_forward.total"] else 0
+    add("prev-same-and-off", "2021", v, "openpyxl", previous=dict(v), probe=True)
+    v = repeatable(f21, _valid(f21, rng))
+    gone = rng.sample([k for k in counts if not k.startswith(("t3.carry_forward.", "t2."))], 3)
+    add("prev-same-new-blank", "2021", v | {k: None for k in gone},
+        previous={k: x for k, x in v.items() if k not in gone})
     return cases
 
 
@@ -355,8 +365,11 @@ def python_view(fmt, filing, findings) -> tuple[dict, Counter, Counter]:
         else:
             errors[table] += 1
             cell_errors[table] += fmt.rules[f.rule].kind == "cell"
-    status = {t: status_text(fmt, errors[t], blanks[t]) for t in fmt.tables}
-    status["all"] = status_text(fmt, sum(errors.values()), sum(blanks.values()))
+    # Y-03 (the tables copied from last year), checked live with last year: every status says check's warning
+    warning = next((f.message for f in findings if f.rule == "Y-03" and f.message == fmt.rules["Y-03"].text("tables")
+                    and filing.previous is not None), None)
+    status = {t: status_text(fmt, errors[t], blanks[t], warning) for t in fmt.tables}
+    status["all"] = status_text(fmt, sum(errors.values()), sum(blanks.values()), warning)
     return status, cell_errors, blanks
 
 
@@ -381,7 +394,8 @@ def test_enough_fillings_of_every_kind():
     assert len(CASES) - kinds["zeros"] - kinds["untouched"] >= 50  # random ones
     for k in ("valid", "one-off", "total-broken", "blank", "blank-and-off", "negative", "decimal", "wu",
               "prev-fresh", "prev-valid", "prev-retyped", "prev-in-force", "prev-blank", "prev-same",
-              "prev-same-but-one", "prev-same-last-blank", "prev-same-zeros"):
+              "prev-same-but-one", "prev-same-last-blank", "prev-same-zeros", "prev-same-and-off",
+              "prev-same-new-blank"):
         assert kinds[k] >= 1, k
     assert sum(c.writer == "openpyxl" for c in CASES) >= 5
     assert sum(not c.numbers_valid for c in CASES) >= 10
@@ -511,9 +525,10 @@ def test_libreoffice_saved_return_keeps_identity_and_values(lo_batch):
     assert {f: custom.get(f"nianbao_{f}") for f in fields} == {f: identity[f] for f in fields}
 
 
-def test_tables_copied_from_last_year_are_red_exactly_when_check_says_y03(lo_batch):
-    # Y-03 is live in a template that carries last year: 校验结果's Y-03 row shows check's own warning, red, exactly
-    # when `check` reports the tables copied; ✓ otherwise
+def test_tables_copied_from_last_year_are_a_warning_exactly_when_check_says_y03(lo_batch):
+    # Y-03 is live in a template that carries last year: 校验结果's Y-03 row and every table sheet's status show
+    # check's own warning, orange (a warning: never the red of an error), exactly when `check` reports the tables
+    # copied; ✓ otherwise (the statuses' words are compared with check's in test_status_cells_agree_with_python)
     cases = [c for c in CASES if c.previous is not None]
     fmt = load_format("2021")
     rule = fmt.rules["Y-03"]
@@ -532,7 +547,17 @@ def test_tables_copied_from_last_year_are_red_exactly_when_check_says_y03(lo_bat
         assert shown == want, (case.name, shown, want)
         said[kind(case)] = said.get(kind(case), set()) | {bool(found)}
         if case.probes:
-            assert (where in coloured(case.probed, case.probes)) == bool(found), case.name
+            warned, red = coloured(case.probed, case.probes, WARN), coloured(case.probed, case.probes)
+            assert (where in warned) == bool(found) and where not in red, case.name
+            # each status cell: orange when the warning is all it says, red when it says an error (and the warning)
+            lo = engine_view(case.converted, fmt)[0]
+            cells = {t.id: f"{t.sheet}!{t.status}" for t in fmt.tables.values()} | {
+                "all": f"{fmt.workbook['results']}!A2"}
+            for t, cell in cells.items():
+                assert (cell in red) == lo[t].startswith(STATUS_BAD.partition("{n}")[0]), (case.name, lo[t])
+                assert (cell in warned) == (bool(found) and lo[t].startswith(WARNED)), (case.name, lo[t])
+                assert (rule.text("tables") in lo[t]) == bool(found), (case.name, lo[t])
     assert said["prev-same"] == {True} and said["prev-same-last-blank"] == {True}
+    assert said["prev-same-and-off"] == said["prev-same-new-blank"] == {True}
     assert said["prev-same-but-one"] == said["prev-same-zeros"] == said["prev-same-one-blank"] == {False}
     assert said["prev-valid"] == {False}

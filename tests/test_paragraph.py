@@ -1,6 +1,7 @@
 """The drafted numbers paragraph (nianbao.paragraph): its wording, its validation on load, and S08's reading of it —
-a narrative built with the drafted paragraph never contradicts the tables, on random filings of every layout
-(valid or not, with and without last year, all zeros, blanks), while a number changed in it is caught."""
+a narrative built with the drafted paragraph never contradicts the tables, nor, when last year is known, its change
+clauses last year, on random filings of every layout (valid or not, with and without last year, all zeros, blanks),
+while a number changed in it, or a last year other than the one it was drafted from, is caught."""
 from __future__ import annotations
 
 import copy
@@ -73,8 +74,10 @@ def test_drafted_paragraph_never_raises_s08(layout, data):
     before, after = data.draw(st.lists(st.sampled_from(OTHER_TEXT), max_size=3)), \
         data.draw(st.lists(st.sampled_from(OTHER_TEXT), max_size=2))
     for overview in (paragraph, "\n".join(before + [paragraph] + after), "依申请公开方面。" + paragraph + "".join(after)):
-        found = check_numbers_in_text(_filing(fmt, values, overview))
-        assert found == [], (overview, [f.message for f in found])
+        # with last year known the change clauses are checked too, against the same last year
+        for last in (None, previous) if previous is not None else (None,):
+            found = check_numbers_in_text(_filing(fmt, values, overview), last)
+            assert found == [], (overview, [f.message for f in found])
 
 
 @pytest.mark.parametrize("layout", ["2021", "2019"])
@@ -91,6 +94,27 @@ def test_a_number_changed_in_the_paragraph_is_caught_by_s08(layout, key):
     wrong = dict(values, **{key: values[key] + 7})
     found = check_numbers_in_text(_filing(fmt, values, draft_numbers(fmt, wrong)))
     assert values[key] + 7 in [f.actual for f in found], [f.message for f in found]  # (and a sum that holds it)
+
+
+CHANGED = [k for k in change_keys(load_format("2021")) if load_format("2021").cells[k].type == "count"]
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), key=st.sampled_from(CHANGED), change=st.integers(-60, 60).filter(bool),
+       other=st.integers(-9, 9).filter(bool), zero_share=st.sampled_from([0.0, 0.5, 0.95]))
+def test_a_change_clause_drafted_from_another_last_year_is_caught_by_s08(seed, key, change, other, zero_share):
+    """S08 really reads the change clauses with last year: drafted against last year, nothing; against a last year
+    that had `other` more of the number, the clause says the wrong difference, and S08 quotes it."""
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(seed), scale=40, zero_share=zero_share)
+    last = dict(values, **{key: max(values[key] - change, 0)})  # the cells of other readings: the same both years
+    if last[key] + other < 0 or last[key] == values[key]:
+        other, last[key] = abs(other), values[key] + 1  # "与上年持平" fits a reading that left the number out
+    text = draft_numbers(fmt, values, last)
+    assert check_numbers_in_text(_filing(fmt, values, text), last) == []
+    found = check_numbers_in_text(_filing(fmt, values, text), dict(last, **{key: last[key] + other}))
+    assert [f.rule for f in found] == ["S08"] and "较上年" in found[0].actual, (text, [f.message for f in found])
+    assert found[0].expected == values[key] - last[key] - other, found[0].message
 
 
 def _par(fmt, **changes):

@@ -18,7 +18,7 @@ from nianbao.sample_data import random_valid_values
 from nianbao.xlsx_read import read
 
 from conftest import REPO
-from helpers import write_return
+from helpers import consistent_last_year, write_return
 
 FMT = load_format("2021")
 MARKER = FMT.paragraph.marker
@@ -120,7 +120,7 @@ def test_a_return_carrying_last_year_drafts_the_change(tmp_path):
 
     values = random_valid_values(FMT, random.Random(21), scale=40, zero_share=0.0)
     values.update({k: 0 for k in values if k.startswith("t2.regulations.")})
-    last = dict(values, **{"t3.new.total": values["t3.new.total"] + 4})  # last year had 4 more
+    last = consistent_last_year(FMT, values, **{"t3.new.total": values["t3.new.total"] + 4})  # 4 more last year
     previous = Filing.from_values(FMT, last, identity={"unit": "测试区教育局", "unit_code": "T01", "year": "2024"})
     path = tmp_path / "返回表.xlsx"
     path.write_bytes(build_workbook(FMT, {"unit": "测试区教育局", "unit_code": "T01", "year": 2025}, values=values,
@@ -128,6 +128,7 @@ def test_a_return_carrying_last_year_drafts_the_change(tmp_path):
                                                "other": "未收取信息处理费。"}, previous=previous))
     paragraph = draft_numbers(FMT, values, last)
     assert f"申请{values['t3.new.total']}件，较上年减少4件，下降" in paragraph
-    _run("report", path, "--draft-numbers", "--format", "md", "-o", tmp_path / "out")
+    r = _run("report", path, "--draft-numbers", "--format", "md", "-o", tmp_path / "out")
+    assert "S08" not in r.output and "Y-0" not in r.output, r.output  # checked with the last year it carries
     (md,) = (tmp_path / "out").glob("*.md")
     assert paragraph in md.read_text(encoding="utf-8").splitlines()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .atomic import write_bytes
 
+_LEVEL = {"error": "错误", "warning": "警告"}  # anything else (info) is a 说明
 _CELL = re.compile(r"^(?P<sheet>[^!]+)!(?P<ref>[A-Z]{1,3}[0-9]+)")
 
 
@@ -45,7 +46,7 @@ def annotate(source, findings: list[dict], outdir, filing=None, name: str | None
             m = _CELL.match(place)
             if m and m.group("sheet") in wb.sheetnames:
                 notes.setdefault((m.group("sheet"), m.group("ref")), []).append(
-                    f"[{f['rule']}{'错误' if f['severity'] == 'error' else '警告'}] {f['message']}")
+                    f"[{f['rule']}{_LEVEL.get(f['severity'], '说明')}] {f['message']}")
                 placed = True
         if not placed:
             general.append(f)
@@ -64,7 +65,7 @@ def annotate(source, findings: list[dict], outdir, filing=None, name: str | None
     ws = wb.create_sheet("校验问题", 0)
     ws.append(["规则", "级别", "位置", "问题"])
     for f in findings:
-        ws.append([f["rule"], "错误" if f["severity"] == "error" else "警告", "、".join(f.get("cells") or []),
+        ws.append([f["rule"], _LEVEL.get(f["severity"], "说明"), "、".join(f.get("cells") or []),
                    f["message"]])
     ws.column_dimensions["A"].width = 8
     ws.column_dimensions["B"].width = 6

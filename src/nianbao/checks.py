@@ -212,14 +212,15 @@ def damaged_sheets(filing: Filing) -> set[str]:
     return out & {t.sheet for t in filing.fmt.tables.values()}
 
 
-def check_text(filing: Filing, always: bool = False) -> list[Finding]:
-    """The narrative rules (S01, S04–S07) and numbers quoted in the narrative (S08), when there is a narrative."""
+def check_text(filing: Filing, always: bool = False, previous: Filing | None = None) -> list[Finding]:
+    """The narrative rules (S01, S04–S07) and numbers quoted in the narrative (S08, its change clauses too when
+    last year is known), when there is a narrative."""
     if not always and not any((filing.narrative or {}).values()):
         return []
     from .narrative_checks import check_narrative
     from .narrative_numbers import check_numbers_in_text
 
-    return check_narrative(filing, filing.identity.get("title")) + check_numbers_in_text(filing)
+    return check_narrative(filing, filing.identity.get("title")) + check_numbers_in_text(filing, previous)
 
 
 def check(filing: Filing, previous: Filing | None = None, narrative: bool | None = None) -> list[Finding]:
@@ -237,7 +238,7 @@ def check(filing: Filing, previous: Filing | None = None, narrative: bool | None
     if previous is not None:
         findings += check_repetition(filing, previous)
     if narrative is not False:
-        findings += check_text(filing, always=bool(narrative))
+        findings += check_text(filing, always=bool(narrative), previous=previous)
     return findings
 
 

@@ -10,12 +10,13 @@ given no last year of its own.
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import NamedTuple
 
 from .errors import FormatDefinitionError, NianbaoError
-from .filing import Filing, Finding
+from .filing import Filing, Finding, parse_number
 from .formats import ReportFormat, RuleInstance, cell_ref, load_format, parse_cell, parse_range
 
 
@@ -78,6 +79,19 @@ def cross_year_rules(fmt: ReportFormat) -> list:
     return [r for r in fmt.rules.values() if r.id.startswith("Y-")]
 
 
+def absent(fmt: ReportFormat, identity: dict) -> Finding | None:
+    """The notice (说明) for a return whose unit last year's data for many units does not hold: which cross-year
+    checks did not run, so that silence is never taken for a pass."""
+    rules = cross_year_rules(fmt)
+    if not rules:
+        return None
+    who = str(identity.get("unit") or "").strip() or "（无单位标识）"
+    code = str(identity.get("unit_code") or "").strip()
+    text = fmt.workbook["previous_absent"].format(unit=who + (f"（{code}）" if code else ""),
+                                                  rules="、".join(f"{r.id} {r.name}" for r in rules))
+    return Finding("/".join(r.id for r in rules), "info", text)
+
+
 class LastYear(NamedTuple):
     """What a template carries of one unit's last year."""
 
@@ -87,10 +101,24 @@ class LastYear(NamedTuple):
     notes: tuple[str, ...]  # the cross-year checks that do not apply, and why
 
 
+def numbers(filing: Filing) -> dict:
+    """{key: number} of every cell the filing has a number in (Filing.values without its blanks), worked out
+    without a Parsed for each of the 200 cells: last year's values are read, sent and stamped for every unit."""
+    raw, out = filing.raw, {}
+    for k, c in filing.fmt.cells.items():
+        v = raw.get(k)
+        if v.__class__ is int and v >= 0:  # what nearly every cell holds
+            out[k] = v
+        elif v is not None and (v := parse_number(v, c.type).value) is not None:
+            out[k] = v
+    return out
+
+
 def for_template(fmt: ReportFormat, previous: Filing) -> LastYear:
-    vals = previous.values
-    wanted = set(fmt.cells) | {s.key for s in stamps(fmt)}
-    values = {k: v for k, v in vals.items() if k in wanted and v is not None}
+    values = numbers(previous)
+    if previous.fmt is not fmt:  # another layout's keys: only those this layout has, and the stamps'
+        wanted = set(fmt.cells) | {s.key for s in stamps(fmt)}
+        values = {k: v for k, v in values.items() if k in wanted}
     stamped = tuple(s for s in stamps(fmt) if s.key in values)
     missing: dict[str, list[str]] = {}
     for s in stamps(fmt):
@@ -177,9 +205,8 @@ def check_value_rows(fmt: ReportFormat, previous: Filing, shown: list) -> list[F
 # ------------------------------------------------------------------------------------------------ loading
 def light(filing: Filing) -> tuple:
     """A filing as little data (it crosses process boundaries): layout, values, who and which year."""
-    values = {k: v for k, v in filing.values.items() if v is not None}
-    return filing.layout, values, {"unit": filing.unit or "", "unit_code": filing.unit_code or "",
-                                   "year": str(filing.year or "")}
+    return filing.layout, numbers(filing), {"unit": filing.unit or "", "unit_code": filing.unit_code or "",
+                                            "year": str(filing.year or "")}
 
 
 def filing_of(data: tuple) -> Filing:
@@ -276,11 +303,16 @@ def _csv_rows(path: Path) -> list[list]:
 
 class LastYears:
     """Last year's filings under a file or folder (returns, a district summary, published reports — what
-    check --previous and collect --previous take), matched to a unit by code, then name."""
+    check --previous and collect --previous take), matched to a unit by code, then name. `stamped_first`: a return
+    whose template carried its own last year (signed) is checked against that, not against these (the desk)."""
 
-    def __init__(self, by: dict):
+    def __init__(self, by: dict, stamped_first: bool = False):
         self.by = by
-        self.all = list({id(v): v for v in by.values()}.values())
+        self.stamped_first = stamped_first
+
+    @functools.cached_property
+    def all(self) -> list:
+        return list({id(v): v for v in self.by.values()}.values())
 
     @classmethod
     def load(cls, path, warn=None, meanwhile=None) -> "LastYears":

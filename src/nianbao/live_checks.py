@@ -27,23 +27,38 @@ def statuses(fmt: ReportFormat) -> tuple[str, str, str]:
     return w["status_ok"], w["status_todo"], w["status_bad"]
 
 
-def status_text(fmt: ReportFormat, errors: int, blanks: int) -> str:
+def status_text(fmt: ReportFormat, errors: int, blanks: int, warning: str | None = None) -> str:
+    """The status as `check` would put it; `warning`: a warning's message shown with it (Y-03, live)."""
     ok, todo, bad = statuses(fmt)
-    return bad.format(n=errors) if errors else todo.format(n=blanks) if blanks else ok
+    text = bad.format(n=errors) if errors else todo.format(n=blanks) if blanks else None
+    if warning is None:
+        return text or ok
+    w = fmt.workbook
+    if text:
+        return text + w["status_warned_also"].format(message=warning)
+    return w["status_warned"].format(message=warning)
 
 
 def excel_text(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
-def status_formula(fmt: ReportFormat, errors: str, blanks: str) -> str:
-    """The live status from two Excel expressions (the count of errors, the count of blanks)."""
+def status_formula(fmt: ReportFormat, errors: str, blanks: str, warned: str | None = None,
+                   warning: str | None = None) -> str:
+    """The live status from two Excel expressions (the count of errors, the count of blanks); with `warned` (an
+    expression that is 1 when the warning holds), its message `warning` is added, as status_text adds it."""
     ok, todo, bad = statuses(fmt)
 
     def with_n(text, n):
         a, _, b = text.partition("{n}")
         return "&".join(x for x in (excel_text(a) if a else "", n, excel_text(b) if b else "") if x)
-    return f"=IF({errors}>0,{with_n(bad, errors)},IF({blanks}>0,{with_n(todo, blanks)},{excel_text(ok)}))"
+    if warned is None:
+        return f"=IF({errors}>0,{with_n(bad, errors)},IF({blanks}>0,{with_n(todo, blanks)},{excel_text(ok)}))"
+    w = fmt.workbook
+    also = f'IF({warned}=1,{excel_text(w["status_warned_also"].format(message=warning))},"")'
+    alone = f'IF({warned}=1,{excel_text(w["status_warned"].format(message=warning))},{excel_text(ok)})'
+    return (f"=IF({errors}>0,{with_n(bad, errors)}&{also},"
+            f"IF({blanks}>0,{with_n(todo, blanks)}&{also},{alone}))")
 
 
 def absolute(ref: str) -> str:

@@ -5,6 +5,7 @@ Only claims whose meaning is clear are checked, each against every reading the r
 "行政复议 N 件" may be 总计 or include the cases taken on to court; "行政诉讼 N 件" is either block or both. A number
 that fits none of its readings is a warning that quotes the sentence. A number in a change clause ("较上年增加 2 件",
 "同比减少3件", "比去年多5件") is a difference between two years, not a count of this year: it is never read as one.
+When last year is known, a change clause on last year is checked as a difference (narrative_changes.py).
 Anything else (网络问政, 人大建议, 信息条数) is left alone: no guessing.
 """
 from __future__ import annotations
@@ -86,44 +87,62 @@ def _readings(topic: str, clause: str, sentence: str) -> list[tuple[str, ...]] |
     return None
 
 
+def sentences(text: str):
+    for sm in _SENTENCE.finditer(text or ""):
+        yield sm.group(0).strip()
+
+
+def counts(sentence: str):
+    """(start, end, number, readings or None) for every count (N 件) of the sentence that is not a change."""
+    for m in _NUMBER.finditer(sentence):
+        if m.group(2):  # "100余件": an approximation, not a claim
+            continue
+        if _CHANGE.search(sentence, 0, m.start()):
+            continue  # "较上年增加2件": the change, not a count
+        clause = _clause(sentence, m.start(), m.end())
+        topic = _topic(sentence, m.start(), clause)
+        readings = _readings(topic, clause, sentence) if topic else None
+        yield m.start(), m.end(), int(m.group(1).replace(",", "")), readings
+
+
 def claims(text: str):
     """(sentence, number, readings) for every number in the text that a claim of this check understands; each
     reading is a tuple of cell keys whose sum the number may be."""
-    for sm in _SENTENCE.finditer(text or ""):
-        sentence = sm.group(0).strip()
-        for m in _NUMBER.finditer(sentence):
-            if m.group(2):  # "100余件": an approximation, not a claim
-                continue
-            clause = _clause(sentence, m.start(), m.end())
-            if _CHANGE.search(sentence, 0, m.start()):
-                continue  # "较上年增加2件": the change, not a count
-            topic = _topic(sentence, m.start(), clause)
-            readings = _readings(topic, clause, sentence) if topic else None
+    for sentence in sentences(text):
+        for _, _, n, readings in counts(sentence):
             if readings:
-                yield sentence, int(m.group(1).replace(",", "")), readings
+                yield sentence, n, readings
 
 
-def check_numbers_in_text(filing: Filing) -> list[Finding]:
+def subject(clause: str, sentence: str):
+    """The readings of a clause without a number, by its own words ("本年度未收到政府信息公开申请"), or None."""
+    topic = next((t for t, words in _TOPICS if any(w in clause for w in words)), None)
+    return _readings(topic, clause, sentence) if topic else None
+
+
+def label(fmt, keys) -> str:
+    """The cells' labels from the format definition, for a message."""
+    names = []
+    for k in keys:
+        c = fmt.cells.get(k)
+        names.append(f"{fmt.tables[c.table].sheet}{c.label}" if c else k)
+    return "加".join(names)
+
+
+def check_numbers_in_text(filing: Filing, previous=None) -> list[Finding]:
+    """S08 on 一、总体情况; `previous` (last year: a Filing, or its values by key) checks the change clauses too."""
     rule = filing.fmt.rules.get("S08")
     text = filing.narrative.get("overview") or ""
     if rule is None or not text:
         return []
     values, fmt = filing.values, filing.fmt
-
-    def label(keys):  # the cells' labels from the format definition, for the message
-        names = []
-        for k in keys:
-            c = fmt.cells.get(k)
-            names.append(f"{fmt.tables[c.table].sheet}{c.label}" if c else k)
-        return "加".join(names)
-
     out = []
     for sentence, n, readings in claims(text):
         known = []
         for keys in readings:
             vals = [values.get(k) for k in keys]
             if not any(x is None for x in vals):
-                known.append((label(keys), sum(vals)))
+                known.append((label(fmt, keys), sum(vals)))
         if not known or any(x == n for _, x in known):
             continue
         what, expected = known[0]
@@ -131,4 +150,8 @@ def check_numbers_in_text(filing: Filing) -> list[Finding]:
         out.append(Finding("S08", rule.severity, rule.text(sentence=sentence, actual=n, expected=expected,
                                                            what="，或".join(f"{w} {x}" for w, x in known)),
                            keys=keys, expected=expected, actual=n))
+    if previous is not None:
+        from .narrative_changes import check_changes
+
+        out += check_changes(filing, previous.values if isinstance(previous, Filing) else previous, rule, text)
     return out

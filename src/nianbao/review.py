@@ -39,9 +39,20 @@ def review_file(path, previous=None, key: bytes | None = None, keep_filing: bool
         result["error"] = f"读取时出错（{type(e).__name__}: {e}）"
         return result
     idt = filing.identity
-    if hasattr(previous, "match"):  # last year's units (a district summary): this unit's, by code, then name
-        previous = previous.match(idt.get("unit_code"), idt.get("unit"))
+    unchecked = None
+    if hasattr(previous, "match"):  # last year's units (a summary, a folder): this unit's, by code, then name
+        stamped = getattr(filing, "previous", None)  # what its template carried, signed
+        if stamped is not None and previous.stamped_first:
+            previous = None
+        else:
+            previous = previous.match(idt.get("unit_code"), idt.get("unit"))
+            if previous is None and stamped is None:
+                from .last_year import absent
+
+                unchecked = absent(filing.fmt, idt)  # said, never silently left unchecked
     findings = check(filing, previous)
+    if unchecked is not None:
+        findings.append(unchecked)
     i01 = filing.fmt.rules["I01"]
     if not idt.get("unit"):
         findings.insert(0, Finding("I01", "error", i01.text("no_identity")))

@@ -19,11 +19,26 @@ def instances_by_table(fmt: ReportFormat, stamped=()) -> dict[str, list[RuleInst
 
 
 def status_formats(ws, r, c, fm, fmt: ReportFormat, last_col=None):
-    """Green, amber or red by what the status cell says."""
+    """Green, amber, red, or orange for a warning, by what the status cell says."""
     ok, todo, bad = lc.statuses(fmt)
-    for text, style in ((ok, "good"), (todo.partition("{n}")[0], "todo"), (bad.partition("{n}")[0], "bad")):
+    warned = fmt.workbook["status_warned"].partition("{message}")[0]
+    # the warning first, stopping there: its text begins like the green one (a format added first wins)
+    for text, style in ((warned, "warn"), (ok, "good"), (todo.partition("{n}")[0], "todo"),
+                        (bad.partition("{n}")[0], "bad")):
         ws.conditional_format(r, c, r, last_col or c, {"type": "text", "criteria": "begins with", "value": text,
-                                                       "format": fm[style]})
+                                                       "format": fm[style], "stop_if_true": style == "warn"})
+
+
+def status(fmt: ReportFormat, flags: "Flags", errors: str, blanks: str, counts: tuple[int, int]) -> tuple[str, str]:
+    """A status cell's (formula, cached text) from the Excel counts of errors and blanks; in a template that checks
+    Y-03 live, its warning (check's own words) is said there too."""
+    if flags.repeat is None:
+        return lc.status_formula(fmt, errors, blanks), lc.status_text(fmt, *counts)
+    said = flags.repeat.text("tables")
+    return (lc.status_formula(fmt, errors, blanks, f"{flags.sheet}!{lc.WARNED}{flags.repeat_row + 1}", said),
+            lc.status_text(fmt, *counts, said if flags.repeated else None))
+
+
 class Flags:
     """Where each flag sits on the flag sheet, and what it evaluates to for the values written (cached results)."""
 
@@ -146,8 +161,11 @@ def write_results(ws, fmt: ReportFormat, fm, title: str, flags: Flags, stamped_r
     ws.merge_range(0, 0, 0, 5, f"{title} — 校验结果", fm["title"])
     q = flags.sheet
     ws.merge_range(1, 0, 1, 5, "", fm["status"])
-    ws.write_formula(1, 0, lc.status_formula(fmt, f"SUM({q}!C2:C{flags.last + 1})", f"SUM({q}!D2:D{flags.last + 1})"),
-                     fm["status"], lc.status_text(fmt, *map(sum, zip(*(flags.errors(t) for t in fmt.tables)))))
+    formula, cached = status(fmt, flags, f"SUM({q}!C2:C{flags.last + 1})", f"SUM({q}!D2:D{flags.last + 1})",
+                             tuple(map(sum, zip(*(flags.errors(t) for t in fmt.tables)))))
+    ws.write_formula(1, 0, formula, fm["status"], cached)
+    if flags.repeat is not None:
+        ws.set_row(1, 32)  # the warning's words take a second line
     status_formats(ws, 1, 0, fm, fmt)
     ws.write_row(2, 0, ["规则", "名称", "范围", "涉及单元格", "结果", "说明（对警告或特殊情况的解释）"], fm["header"])
     r = 3
@@ -196,7 +214,7 @@ def write_results(ws, fmt: ReportFormat, fm, title: str, flags: Flags, stamped_r
             else:
                 ws.write_blank(r, 5, None, fm["explain"])
             r += 1
-    for sign, style in (("✗", "bad"), ("⚠", "todo")):
+    for sign, style in (("✗", "bad"), ("⚠", "warn")):
         ws.conditional_format(3, 4, r - 1, 4, {"type": "text", "criteria": "begins with", "value": sign,
                                                "format": fm[style]})
     ws.freeze_panes(3, 0)
@@ -205,15 +223,12 @@ def write_results(ws, fmt: ReportFormat, fm, title: str, flags: Flags, stamped_r
 
 
 def _write_repetition(ws, r: int, fm, flags: Flags, explained: str | None):
-    """校验结果's Y-03 row when the template carries last year: ✓, or check's own warning, red."""
+    """校验结果's Y-03 row when the template carries last year: ✓, or check's own warning, orange as every ⚠."""
     rule = flags.repeat
     said = "⚠ " + rule.text("tables")
     ws.write_row(r, 0, [rule.id, rule.name, rule.messages.get("scope", ""), ""], fm["cell"])
     ws.write_formula(r, 4, f"=IF({flags.sheet}!F{flags.repeat_row + 1}=1,{lc.excel_text(said)},\"✓\")", fm["cell"],
                      said if flags.repeated else "✓")
-    # red, ahead of the sheet's amber for every ⚠ (a format added first wins)
-    ws.conditional_format(r, 4, r, 4, {"type": "text", "criteria": "begins with", "value": said, "format": fm["bad"],
-                                       "stop_if_true": True})
     if explained:
         ws.write_string(r, 5, explained, fm["explain"])
     else:

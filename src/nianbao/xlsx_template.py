@@ -246,6 +246,7 @@ def _formats(wb):
         "status": f(bold=True, font_size=12, align="left"),
         "text": f(align="left", valign="top"),
         "note": f(align="left", font_color="#595959"),
+        "note_line": f(align="left", font_color="#595959", text_wrap=False),  # one line, running on to the right
         "hint": f(align="left", font_color="#9C0006"),
         "heading": f(bold=True, font_size=12, align="left", text_wrap=False),
         "narrative": f(align="left", valign="top", border=1, bg_color="#FFF2CC", locked=False),
@@ -254,6 +255,7 @@ def _formats(wb):
         "previous_label": f(border=1, align="left", font_color="#595959", bg_color="#EDEDED"),
         "bad": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
         "todo": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+        "warn": wb.add_format({"bg_color": "#F8CBAD", "font_color": "#843C0C"}),  # a warning: orange, not red
         "good": wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"}),
     }
 
@@ -273,9 +275,9 @@ def _protect(ws, password):
                                 "format_columns": True, "format_rows": True})
 
 
-def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status, stamped=(), hint=None):
-    """One table sheet: labels, input cells with validation, last year's stamped cells, the status and, with last
-    year, a live line naming each cross-year check that fails."""
+def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status, stamped=(), hint=None, warned=False):
+    """One table sheet: labels, input cells with validation, last year's stamped cells, the status (`warned`: it
+    may say a warning too) and, with last year, a live line naming each cross-year check that fails."""
     g = parse_range(table.grid)
     ncols = g[3] + 1
     # column widths: wide enough for the longest unmerged label in the column
@@ -324,8 +326,10 @@ def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status, st
     sr, sc = parse_cell(table.status)
     ws.merge_range(sr, sc, sr, g[3], "", fm["status"])
     ws.write_formula(sr, sc, status[0], fm["status"], status[1])
+    if warned:  # a warning's words can be said there (Y-03 with last year): room for a second line
+        ws.set_row(sr, 32)
     xc.status_formats(ws, sr, sc, fm, fmt)
-    ws.write_string(sr + 1, sc, "黄色单元格为填报单元格；单元格或整组数据变红表示校验不通过，详见“校验结果”工作表。", fm["note"])
+    ws.write_string(sr + 1, sc, "黄色单元格为填报单元格；单元格或整组数据变红表示校验不通过，详见“校验结果”工作表。", fm["note_line"])
     if hint is not None:
         ws.merge_range(sr + 2, sc, sr + 2, g[3], "", fm["hint"])
         ws.write_formula(sr + 2, sc, hint[0], fm["hint"], hint[1])
@@ -439,9 +443,10 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
         a, b = flags.table_rows[t.id]
         n = f"SUM({flags.sheet}!C{a + 1}:C{b + 1})"
         blanks = f"SUM({flags.sheet}!D{a + 1}:D{b + 1})"
-        status = (lc.status_formula(fmt, n, blanks), lc.status_text(fmt, *flags.errors(t.id)))
+        status = xc.status(fmt, flags, n, blanks, flags.errors(t.id))
         hint = xc.cross_year_hint(fmt, flags, flags.by_table[t.id], stamped_refs, values, previous) if stamped else None
-        _write_table(wb, ws, fmt, t, fm, values, status, [(s, previous.values[s.key]) for s in stamped], hint)
+        _write_table(wb, ws, fmt, t, fm, values, status, [(s, previous.values[s.key]) for s in stamped], hint,
+                     flags.repeat is not None)
         for inst in flags.by_table[t.id]:
             refs = [fmt.cells[k].ref for k in dict.fromkeys(inst.keys)]
             ws.conditional_format(refs[0], {
@@ -525,7 +530,7 @@ def _write_instructions(ws, fmt: ReportFormat, fm, title: str, idt: dict):
         ws.write_string(i, 0, k, fm["header"])
         ws.write_string(i, 1, str(v), fm["cell"])
     r = len(lines) + 3
-    ws.merge_range(r, 0, r, 1, "校验规则（填写时即时校验；红色表示不通过，黄色表示尚未填完）", fm["heading"])
+    ws.merge_range(r, 0, r, 1, "校验规则（填写时即时校验；红色表示不通过，黄色表示尚未填完，橙色表示警告：可以返回，但请核实）", fm["heading"])
     r += 1
     for rule in fmt.rules.values():
         if rule.plain:

@@ -12,12 +12,18 @@ from ..errors import NianbaoError, UnreadableFile
 
 def _load_previous(path):
     """Last year's filing: a returned workbook or a published report; or last year's district summary, whose
-    units (its breakdown sheet, or the breakdown CSV beside it) are matched to each return by code, then name."""
+    units (its breakdown sheet, or the breakdown CSV beside it) are matched to each return by code, then name; or
+    a folder of them (returns, summaries, published reports), matched alike. A return whose unit is not there is
+    told which cross-year checks did not run (review.review_file)."""
     from ..xlsx_read import read
 
     p = Path(path)
     if not p.exists():
         raise NianbaoError(f"找不到上年数据 {p}")
+    if p.is_dir():
+        from ..last_year import LastYears
+
+        return LastYears.load(p, warn=lambda m: click.secho(m, fg="yellow", err=True))
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         filing = read(p)
         if p.suffix.lower() == ".xlsx":
@@ -64,7 +70,8 @@ def print_result(r: dict, out=None):
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False),
               help="把未通过的表另存一份批注副本到此文件夹（原文件不动）")
 @click.option("--previous", type=click.Path(),
-              help="上年数据（填报表、上年的区级汇总表或已发布的年度报告），用于跨年度校验；汇总表按单位代码、名称对应各单位")
+              help="上年数据（填报表、上年的区级汇总表或已发布的年度报告，或存放它们的文件夹），用于跨年度校验；"
+                   "汇总表和文件夹按单位代码、名称对应各单位，没有对应的单位会注明哪些跨年度校验未进行")
 @click.option("--key-file", type=click.Path(dir_okay=False), help="本办公室的签名密钥，用于核验模板身份")
 def command(paths, as_json, annotate_dir, previous, key_file):
     from ..review import find_workbooks, review_many

@@ -13,7 +13,7 @@ matching of the command line, nothing else.
     lights(desk, year) -> dict | None                        # LastYears.by, for the examining worker
     for_units(desk, year, units) -> list | None              # each unit's light tuple (or None), in order
     unit_has(desk, year, unit) -> bool | None                # its template carries last year (None: no data)
-    previous_for(path, by) -> Filing | None                  # in the worker: the upload's unit's last year
+    for_upload(by) -> LastYears                              # in the worker: what an upload is checked against
     summary(desk, year) -> dict                              # what the collection page says about it
 """
 from __future__ import annotations
@@ -168,20 +168,13 @@ def unit_has(desk, year: int, unit) -> bool | None:
     return None if found is None else bool(found.light(unit.code, unit.name))
 
 
-def previous_for(path: Path, by: dict):
-    """Last year of the unit an upload says it is — None when its template carries its own (signed, it counts)."""
-    from ..last_year import filing_of
-    from ..returns import match_previous
-    from ..xlsx_read import Book, read_identity
+def for_upload(by: dict):
+    """What an upload is checked against (in the worker): the unit's last year among these, matched by the
+    reading of the upload itself (review.review_file) — its template's own when it carries one (signed, it
+    counts); a unit not among them gets a 说明 naming the cross-year checks that did not run."""
+    from ..last_year import LastYears
 
-    try:
-        idt = read_identity(Book(path))
-    except Exception:
-        return None  # unreadable: the examination says why
-    if idt.get("previous"):
-        return None
-    data = match_previous(by, idt.get("unit_code"), idt.get("unit"))
-    return filing_of(data) if data is not None else None
+    return LastYears(by, stamped_first=True)
 
 
 # ------------------------------------------------------------------------------------------------ setting

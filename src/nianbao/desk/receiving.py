@@ -34,12 +34,13 @@ def _now() -> dt.datetime:
 
 def _examine_file(args) -> dict:
     """returns.examine in a worker process (a file that crashes its reader takes the worker, not the desk), with
-    the collection's last year of the unit the file says it is (when its template did not carry its own)."""
+    the collection's last year of the unit the file says it is (when its template did not carry its own; a unit
+    it does not hold is told which cross-year checks did not run)."""
     from ..returns import examine
-    from .previous import previous_for
+    from .previous import for_upload
 
     path, key, received, last_years = args
-    return examine(Path(path), key, previous_for(Path(path), last_years) if last_years else None, received)
+    return examine(Path(path), key, for_upload(last_years) if last_years else None, received)
 
 
 class Receiving:

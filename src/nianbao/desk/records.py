@@ -63,7 +63,7 @@ class Submission:
 
     @property
     def warnings(self) -> list[dict]:
-        return [f for f in self.result.get("findings", []) if f["severity"] != "error"]
+        return [f for f in self.result.get("findings", []) if f["severity"] == "warning"]  # a 说明 (info) is neither
 
     @property
     def status(self) -> str:

@@ -135,11 +135,12 @@ def review(filing, narrative: dict | None = None, title: str | None = None) -> l
     """The findings that decide whether the report may be published: the filing's checks and the narrative's."""
     from ..checks import check
 
+    previous = getattr(filing, "previous", None)  # last year the template carried: not a field, replace() drops it
     if narrative is not None:
         filing = replace(filing, narrative=dict(narrative))
     if title:
         filing = replace(filing, identity={**filing.identity, "title": title})
-    return check(filing, narrative=True)
+    return check(filing, previous, narrative=True)
 
 
 def write_reports(filing, outdir, formats=("docx", "html", "md"), draft: bool = False,
