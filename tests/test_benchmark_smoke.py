@@ -45,6 +45,12 @@ def test_quick_benchmark_writes_every_measurement(tmp_path):
     assert {"check_vs_openpyxl", "check_vs_floor", "collect_vs_openpyxl", "collect_vs_floor", "check_1000",
             "template_1000", "report_100", "help_vs_click", "check_memory", "collect_memory"} <= ids
     assert all(isinstance(t["pass"], bool) for t in data["targets"])
+    # --previous against the roster of the code issue 13's target was set against: run from git, or said why not
+    if "before_note" in data:
+        assert "template_roster_before" not in res and "skipped" in data["before_note"]
+    else:
+        assert res["template_roster_before"]["ok"], res["template_roster_before"]["problems"]
+        assert {"template_previous_vs_roster", "template_previous_folder_vs_roster"} <= ids
     # the summary table is printed for benchmarks/README.md
     assert "| check |" in p.stdout and ("PASS" in p.stdout or "FAIL" in p.stdout)
 
