@@ -1,8 +1,8 @@
 """Splitting a row whose cells ran together ("640020470", "2648-18538", "300.0") into one number per column.
 
-Every reading of the digits as one number per key is a candidate (no leading zeros; a sign only where the column
-is signed, 2019 本年增/减; a decimal point only in a decimal column, the last piece of its run). The row's own
-identities prune the search; the table's identities decide among the rows' candidates; then, where they cannot,
+Every reading of the digits as one number per key is a candidate (digit_runs: no leading zeros; a sign only where
+the column is signed, 2019 本年增/减; a decimal point only in a decimal column, the last piece of its run). The
+row's own identities prune the search; the table's identities decide among the rows' candidates; then, where they cannot,
 what else the report states: a number the narrative quotes for one of the row's cells ("制发规范性文件77件"), and
 with last year's report the cross-year identities (Y-02). Each decision is named in a finding; a row nothing decides
 is read by a stated preference with a warning that names the other readings. Numbers are never changed.
@@ -13,171 +13,8 @@ import itertools
 import random
 
 from ..filing import Finding
+from .digit_runs import value, zero_stretches
 from .pruning import narrow_pending
-from .short_rows import coefficients
-
-SPLIT_LIMIT = 30_000  # steps of the search for one row (a number, not a time: the same on every machine)
-
-
-def as_number(s: str):
-    return float(s) if "." in s else int(s)
-
-
-def value(s: str):
-    """A candidate's part as a number for the identities: an inserted blank ("") counts as 0."""
-    return as_number(s) if s else 0
-
-
-def split_candidates(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None) -> list[tuple]:
-    """Every reading of the tokens as one number per key that satisfies the row's own identities; [] if there is
-    none or the search is too large (split_search says which)."""
-    found, finished = split_search(tokens, keys, instances, limit, types)
-    return found if finished else []
-
-
-def split_search(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None, blanks: int = 0):
-    """(every reading of the tokens as one number per key, each splittable run cut into one or more numbers, that
-    satisfies the row's own identities; whether the search finished within `limit` steps). `types`: the columns'
-    types (count | signed | decimal), which say where a sign and a decimal point may go. `blanks`: up to how many
-    cells may be blank ("" in a reading): a crawler that runs a row's cells together drops an empty one entirely.
-
-    Depth first from the row's end, cell by cell: a row prints its totals last, so they are read first and every
-    part read after them can only use up what is left of them. Each identity's partial sum is carried along; a
-    suffix is dropped as soon as an identity it completes fails, or when what the digits left could still add
-    cannot bring an identity to zero. Suffixes that leave the same digits and the same partial sums have the same
-    beginnings: they are searched once (memoised), which keeps the search polynomial, not exponential."""
-    n = len(keys)
-    types = types or ["count"] * n
-    eqs = coefficients(instances, keys)
-    first = [min((j for j, c in enumerate(co) if c), default=n) for co in eqs]
-    # what the cells before k can add to each identity, per unit of the largest value one of them can hold
-    up = [[sum(abs(c) if types[j] == "signed" else max(c, 0) for j, c in enumerate(co[:k])) for co in eqs]
-          for k in range(n + 1)]
-    down = [[sum(abs(c) if types[j] == "signed" else max(-c, 0) for j, c in enumerate(co[:k])) for co in eqs]
-            for k in range(n + 1)]
-    # +1 / −1 where every cell before k takes part in an identity with that coefficient (a row's parts before its
-    # total): then what they add is bounded below too, by the digits they must use up
-    same = [[next(iter({c for c in co[:k]}), 0) if k and len(set(co[:k])) == 1 and abs(co[0]) == 1
-             and all(types[j] != "signed" for j in range(k)) else 0 for co in eqs] for k in range(n + 1)]
-    shape = []  # (run or None, negative, integer digits, decimals or None) of each token
-    for t in tokens:
-        d = t.number if t.splittable else None
-        neg = bool(d) and d.startswith("-")
-        whole, dot, frac = (d or "")[neg:].partition(".")
-        shape.append((d, neg, whole, frac if dot else None))
-    before = [0]  # digits of the tokens before token i
-    for d, _, whole, _ in shape:
-        before.append(before[-1] + max(len(whole), 1))
-    memo: dict = {}
-    steps = [0]
-    exhausted = [False]
-
-    def pieces(i: int, end: int, kind: str | None):
-        """(the number that ends at digit `end` of token i, for a column of type `kind` (None: any); where the
-        digits before it end)."""
-        t = tokens[i]
-        d, neg, whole, frac = shape[i]
-        if d is None:
-            yield t.number or "", i - 1, None
-            return
-        tail = ""
-        if end == len(whole) and frac is not None:  # the last number of a run keeps its decimals
-            if kind not in (None, "decimal"):
-                return
-            tail = "." + frac
-        for j in range(end - 1, -1, -1):
-            head = whole[j:end]
-            if len(head) > 1 and head[0] == "0":
-                continue
-            if j:
-                yield head + tail, i, j
-            elif not neg:
-                yield head + tail, i - 1, None
-            elif kind in (None, "signed"):
-                yield "-" + head + tail, i - 1, None
-
-    def possible(sums: tuple, k: int, left: int, b: int) -> bool:
-        """Cells 0 … k−1 are still to read, from `left` digits, b of them blank."""
-        m = k - b  # the cells that take digits
-        if left < m or m < 0 or (m == 0) != (left == 0):
-            return False
-        cap = 10 ** (left - m + 1) - 1 if m else 0
-        for e, s in enumerate(sums):
-            if first[e] >= k:
-                if abs(s) > 1e-9:
-                    return False
-            elif same[k][e] and m:  # the least and the most m numbers made of the first `left` digits add up to
-                if not (least[left][m] - 1e-9 <= -same[k][e] * s <= most[left][m] + 1e-9):
-                    return False
-            elif not (s - cap * down[k][e] - 1e-9 <= 0 <= s + cap * up[k][e] + 1e-9):
-                return False
-        return True
-
-    def left_of(i: int, end: int | None) -> int:
-        return before[i] + end if end is not None else before[i + 1]
-
-    def rec(i: int, end: int | None, k: int, sums: tuple, b: int) -> list[tuple]:
-        key = (i, end, k, sums, b)
-        if key in memo:
-            return memo[key]
-        steps[0] += 1
-        if steps[0] > limit:
-            exhausted[0] = True
-            return []
-        if k == 0 or i < 0:
-            res = [()] if k == 0 and i < 0 else ([("",) * k] if i < 0 and b == k else [])
-        else:
-            res = []
-            left = left_of(i, end)
-            options = [("", None, None)] if b else []
-            options += pieces(i, len(shape[i][2]) if end is None else end, types[k - 1])
-            # the parts (of an identity whose cells before this one are all its parts) only grow with more digits:
-            # once one overshoots what is left of the total, the longer ones do too
-            grows = [e for e, co in enumerate(eqs) if same[k - 1][e] and same[k - 1][e] * co[k - 1] > 0]
-            for head, ni, nend in options:
-                steps[0] += 1
-                nb = b - (ni is None)
-                if ni is None:  # a blank cell: the digits stay where they are
-                    ni, nend, rest_left = i, end, left
-                else:
-                    rest_left = left_of(ni, nend) if ni >= 0 else 0
-                new = tuple(s + co[k - 1] * value(head) for s, co in zip(sums, eqs)) if head else sums
-                if head and any(same[k - 1][e] * new[e] > 1e-9 for e in grows):
-                    break
-                if not possible(new, k - 1, rest_left, nb):
-                    continue
-                for rest in rec(ni, nend, k - 1, new, nb):
-                    steps[0] += 1
-                    res.append((*rest, head))
-                if exhausted[0]:
-                    return res
-        memo[key] = res
-        return res
-
-    # least[p][c] / most[p][c]: the smallest / largest sum of c numbers that use up the first p digits exactly
-    inf = float("inf")
-    least = [[inf] * (n + 1) for _ in range(before[-1] + 1)]
-    most = [[-inf] * (n + 1) for _ in range(before[-1] + 1)]
-    least[0][0] = most[0][0] = 0
-    for i, (d, _, whole, _) in enumerate(shape):
-        for end in range(1, len(whole) + 1) if d is not None else [None]:
-            q = left_of(i, end if end != len(whole) else None)
-            for head, ni, nend in pieces(i, len(whole) if end is None else end, None):
-                p, v = (left_of(ni, nend) if ni >= 0 else 0), value(head)
-                for c in range(1, n + 1):
-                    if least[p][c - 1] < inf:
-                        least[q][c] = min(least[q][c], least[p][c - 1] + v)
-                        most[q][c] = max(most[q][c], most[p][c - 1] + v)
-    zero = tuple(0 for _ in eqs)
-    last = len(tokens) - 1
-    found = []
-    for b in range(min(blanks, n) + 1):  # exactly b blank cells (a row with a blank may also split without one)
-        if possible(zero, n, left_of(last, None) if tokens else 0, b):
-            found += rec(last, None, n, zero, b)
-        if exhausted[0]:
-            break
-    found.sort(key=lambda r: tuple(len(p) for p in r))  # the order of reading from the left, short numbers first
-    return found, not exhausted[0]
 
 
 def violations(instances, values: dict, previous: dict | None = None) -> int:
@@ -202,7 +39,11 @@ def _preference(keys: list[str], parts: tuple, instances, limit: float = float("
     if "in_force" in cols:  # the stock in force is at least this year's flows
         implausible = (cols["in_force"] < cols.get("issued", 0)) + (cols["in_force"] < cols.get("repealed", 0))
     return (violations(instances, vals), too_large, implausible, sum(len(p) ** 2 for p in parts),
-            tuple(-len(p) for p in parts))
+            parts.count(""), tuple(-len(p) for p in parts))
+
+
+def _label(table, key: str) -> str:
+    return f"“{table.column(table.cells[key].col).label}”"
 
 
 def _show(parts) -> str:
@@ -241,6 +82,10 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     decide nothing for sure (the reading they would need may be one not listed), so every split row that had
     several readings keeps them, the one that fits the identities first, with a warning."""
     fmt = reading.fmt
+    for j, p in enumerate(pending):  # the preferred first: the table's search takes the first readings that fit
+        if p[5] == "split":
+            inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(p[0])]
+            pending[j] = (*p[:2], sorted(p[2], key=lambda c: _preference(p[0], c, inst, fmt.count_limit)), *p[3:])
     listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     table_keys = set(table.cells)
     instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
@@ -318,6 +163,14 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             options = ranked = ranked + [o for o in listed[j] if o not in ranked]
         parts = ranked[0]
         assign(keys, _expand(vals, parts), [p or None for p in parts])
+        stretches = zero_stretches(parts)
+        if stretches and len(options) == 1:  # every number decided, not which of a stretch's zeros were blank
+            cols = [c for a, b, _ in stretches for c in range(a, b)]
+            reading.findings.append(Finding(
+                "IMP-BLANK", "warning", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，各数已确定为 {_show(parts)}；"
+                f"但连写时省略了空白单元格，{'、'.join(_label(table, keys[c]) for c in cols)}中哪些是空白、哪些印的是 0 "
+                "无法区分，暂按此读取（空白按 0 计，各数值不受影响），请核对原文", keys=[keys[c] for c in cols],
+                cells=[doc.place(vals[0].pos)], actual=printed, expected=_show(parts)))
         if len(options) == 1 and how:
             reading.findings.append(Finding(
                 "IMP-SPLIT", "info", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，表格勾稽关系无法确定拆分，"
