@@ -48,39 +48,62 @@ def _prepared(instances, base: dict, rows, value):
     return out
 
 
+def _completes(front: set, x, need: set) -> bool:
+    """Whether some f in front has f + x in need (looked up from the smaller set: no set of sums is built)."""
+    if len(front) <= len(need):
+        return any(_amount(f + x) in need for f in front)
+    return any(_amount(n - x) in front for n in need)
+
+
 UNSAT = "unsat"  # what _supported says of an identity no choice satisfies
 
 
 def _supported(const, amounts: list[list]) -> list[set] | str | None:
     """For each member, the amounts that some choice of the others completes to zero; UNSAT when the identity
     cannot hold at all, None when its sums grow too many to tell."""
+    sets = [set(a) for a in amounts]
+    # the least and the most the members from i on can add: a partial sum they cannot bring to zero is dropped
+    low, high = [0] * (len(sets) + 1), [0] * (len(sets) + 1)
+    for i in range(len(sets) - 1, -1, -1):
+        low[i], high[i] = low[i + 1] + min(sets[i]), high[i + 1] + max(sets[i])
+    if not low[0] - 1e-6 <= -const <= high[0] + 1e-6:
+        return UNSAT
     forward = [{const}]
-    for a in amounts:
-        nxt = _sums(forward[-1], set(a))
+    for i, a in enumerate(sets):
+        lo, hi = -high[i + 1] - 1e-6, -low[i + 1] + 1e-6
+        nxt = {x for x in _sums(forward[-1], a) if lo <= x <= hi}
         if len(nxt) > SUMS_LIMIT:
             return None
         forward.append(nxt)
     if 0 not in forward[-1]:
         return UNSAT
     back = {0}
-    out: list[set] = [set()] * len(amounts)
-    for i in range(len(amounts) - 1, -1, -1):
+    out: list[set] = [set()] * len(sets)
+    for i in range(len(sets) - 1, -1, -1):
         need = {-b for b in back}  # what rows before i and row i must add
-        out[i] = {x for x in set(amounts[i]) if _sums(forward[i], (x,)) & need}
+        out[i] = {x for x in sets[i] if _completes(forward[i], x, need)}
         back = _sums(back, out[i])
         if len(back) > SUMS_LIMIT:
             return None
     return out
 
 
-def _propagate(prepared, alive: list[set], strict: bool) -> bool:
-    """Drop, identity by identity until nothing changes, the readings (indices in `alive`) some identity rules out.
-    False when a row is left with none, or (`strict`) an identity can no longer hold."""
+def _touching(prepared) -> dict[int, list[int]]:
+    """Row → the identities it takes part in."""
     touching: dict[int, list[int]] = {}
     for e, (_, members) in enumerate(prepared):
         for j, _ in members:
             touching.setdefault(j, []).append(e)
-    queue, queued = list(range(len(prepared))), set(range(len(prepared)))
+    return touching
+
+
+def _propagate(prepared, alive: list[set], strict: bool, touching=None, start=None) -> bool:
+    """Drop, identity by identity until nothing changes, the readings (indices in `alive`) some identity rules out.
+    False when a row is left with none, or (`strict`) an identity can no longer hold. `start`: the identities to
+    look at first (all of them if None; after a change to one row of a state already narrowed, only that row's)."""
+    touching = touching if touching is not None else _touching(prepared)
+    queue = list(range(len(prepared))) if start is None else list(start)
+    queued = set(queue)
     while queue:  # an identity is looked at again only when one of its rows lost a reading
         e = queue.pop()
         queued.discard(e)
@@ -118,6 +141,10 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
             root_ok.append((const, members))
     prepared = root_ok
     _propagate(prepared, alive, strict=False)
+    touching = _touching(prepared)
+    # the search below looks again only at the identities of the row it changes: the state it starts from must
+    # already hold strictly (else no choice satisfies every identity)
+    can_hold = _propagate(prepared, [set(a) for a in alive], strict=True, touching=touching)
     # readings that add the same to every identity (a blank and a 0 swapped) are one branch of the search
     amounts_of: list[list] = [[] for _ in rows]
     for _, members in prepared:
@@ -148,7 +175,7 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
         for members in groups[j].values():
             trial = [set(a) for a in alive]
             trial[j] = set(members)
-            if _propagate(prepared, trial, strict=True) and not search(trial):
+            if can_hold and _propagate(prepared, trial, True, touching, touching.get(j, ())) and not search(trial):
                 return False
         return True
 

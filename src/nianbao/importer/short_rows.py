@@ -7,6 +7,7 @@ nothing decides is read by preference with a warning. The printed numbers are ne
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -151,7 +152,45 @@ def reference_columns(text: str, rows) -> dict[int, tuple[int, list[float]]]:
         spread = [sum(statistics.pstdev(r[i][a] for r in rs) for i in range(n)) for a in range(3)]
         a = spread.index(min(spread))
         out[n] = (a, [statistics.median(r[i][a] for r in rs) for i in range(n)])
+    widths = {len(keys) for keys, _ in rows if len(keys) > 2} - set(out)
+    for n in widths:  # fewer than three complete rows: the columns from the numbers of every row laid out
+        found = clustered_columns(text, [vals for keys, vals in rows if len(keys) == n], n)
+        if found:
+            out[n] = found
     return out
+
+
+def clustered_columns(text: str, rows, n: int) -> tuple[int, list[float]] | None:
+    """Where a table's n columns stand, from every number of its rows laid out on one line (complete or not): the
+    numbers' anchors (start, centre or end) fall into n groups, far apart compared with each group's own width,
+    and every row's numbers into distinct groups from left to right. (anchor, centre of each group), or None
+    when the numbers do not group so clearly (a column blank in every row, a row laid out apart from the rest)."""
+    laid = [vals for vals in rows if vals and all(t.row is None for t in vals) and _one_line(text, vals)
+            and laid_out(text, vals)]
+    best = None
+    for a in range(3):
+        at = [[_anchors(text, t)[a] for t in vals] for vals in laid]
+        xs = sorted(x for r in at for x in r)
+        if len(xs) < n:
+            continue
+        cuts = sorted(sorted(range(1, len(xs)), key=lambda i: xs[i] - xs[i - 1])[-(n - 1):]) if n > 1 else []
+        groups = [xs[i:j] for i, j in zip([0, *cuts], [*cuts, len(xs)])]
+        if len(groups) != n:
+            continue
+        width = max(g[-1] - g[0] for g in groups)
+        apart = min((xs[i] - xs[i - 1] for i in cuts), default=0)
+        if apart < max(3.0, 2 * width):
+            continue
+        bounds = [g[-1] for g in groups]
+        for r in at:  # each row's numbers in distinct groups, left to right
+            slots = [bisect.bisect_left(bounds, x) for x in r]
+            if any(b <= a_ for a_, b in zip(slots, slots[1:])):
+                break
+        else:
+            score = width / apart
+            if best is None or score < best[0]:
+                best = (score, a, [statistics.median(g) for g in groups])
+    return None if best is None else (best[1], best[2])
 
 
 def laid_out(text: str, vals) -> bool:

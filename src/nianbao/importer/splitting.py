@@ -116,7 +116,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             joint[j] = chosen
             if len(options) == 1:
                 decided_by_table.add(j)
-    elif ambiguous and space <= 50_000:
+    elif ambiguous and space <= 50_000 and not (settled and first):  # narrow settled: nothing left to search
         for j, p in enumerate(pending):
             if len(p[2]) == 1:
                 base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
