@@ -9,6 +9,7 @@ is read by a stated preference with a warning that names the other readings. Num
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 
@@ -82,13 +83,15 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     decide nothing for sure (the reading they would need may be one not listed), so every split row that had
     several readings keeps them, the one that fits the identities first, with a warning."""
     fmt = reading.fmt
-    for j, p in enumerate(pending):  # the preferred first: the table's search takes the first readings that fit
-        if p[5] == "split":
-            inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(p[0])]
-            pending[j] = (*p[:2], sorted(p[2], key=lambda c: _preference(p[0], c, inst, fmt.count_limit)), *p[3:])
-    listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     table_keys = set(table.cells)
     instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
+    within = [(frozenset(i.keys), i) for i in instances]
+    row_inst = [[i for cells, i in within if cells <= set(p[0])] for p in pending]  # each row's own identities
+    for j, p in enumerate(pending):  # the preferred first: the table's search takes the first readings that fit
+        if p[5] == "split":
+            key = functools.partial(_preference, p[0], instances=row_inst[j], limit=fmt.count_limit)
+            pending[j] = (*p[:2], sorted(p[2], key=key), *p[3:])
+    listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     # a cell printed blank counts as 0 in the identities, as the checks read an imported report
     fixed = {k: (v if isinstance(v, (int, float)) else 0) for k, v in reading.raw.items()
              if k in table_keys and (v is None or isinstance(v, (int, float)))}
@@ -141,7 +144,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
                 joint.setdefault(j, winners[0][pos])
     unique, by_table = [], []
     for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
-        inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(keys)]
+        inst = row_inst[j]
         printed = " ".join(t.number for t in vals)
         if kind == "blank":
             if j in joint:

@@ -144,24 +144,28 @@ def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]]
     tables, that no reading without a blank fits (a report that prints every 0, 表三's empty rows as "0000000",
     shows none). Then a blank may hide in any row of any table, one that also splits without it too: every table
     is read again allowing for blanks."""
-    reading, shown, assumed = _read_all(doc, fmt, regions, claims, previous, False)
-    if shown and assumed:
-        reading, _, _ = _read_all(doc, fmt, regions, claims, previous, True)
+    tables = [(t, regions[t.sheet]) for t in fmt.tables.values() if regions.get(t.sheet)]
+    read = [_read_alone(doc, fmt, t, region, claims, previous, False) for t, region in tables]
+    if any(searched.showed_blanks for _, searched in read):
+        read = [_read_alone(doc, fmt, t, region, claims, previous, True) if searched.without_blanks
+                else (r, searched) for (t, region), (r, searched) in zip(tables, read)]
+    reading = Reading(fmt)
+    for r, _ in read:  # each table's reading uses no other table's cells
+        reading.raw.update(r.raw)
+        reading.where.update(r.where)
+        reading.findings += r.findings
+        reading.clean += r.clean
+        reading.rows_found |= r.rows_found
+        reading.variants += r.variants
     return reading
 
 
-def _read_all(doc: Doc, fmt: ReportFormat, regions, claims, previous, blanks: bool):
-    """(the reading of every table, whether some table showed blank cells dropped, whether some table was read
-    assuming there were none)."""
-    reading, shown, assumed = Reading(fmt), False, False
-    for table in fmt.tables.values():
-        region = regions.get(table.sheet)
-        if region:
-            searched = _read_with_blanks_if_needed(doc, table, tokenize(doc.text, *region), reading, claims,
-                                                   previous, blanks)
-            shown |= searched.showed_blanks
-            assumed |= searched.without_blanks
-    return reading, shown, assumed
+def _read_alone(doc: Doc, fmt: ReportFormat, table: Table, region, claims, previous, blanks: bool):
+    """(one table's reading, how its rows were searched: _split_rows)."""
+    reading = Reading(fmt)
+    searched = _read_with_blanks_if_needed(doc, table, tokenize(doc.text, *region), reading, claims, previous,
+                                           blanks)
+    return reading, searched
 
 
 def _read_with_blanks_if_needed(doc: Doc, table: Table, tokens, reading: Reading, claims, previous,
