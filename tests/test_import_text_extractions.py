@@ -107,3 +107,56 @@ def test_layout_text_of_a_table_with_few_complete_rows_reads_exactly(tmp_path, s
     graded, _ = matrix.run([case], [p for p in matrix.PATHS if p.name == "pdftotext-layout"], tmp_path)
     (g,) = graded
     assert g.refused is None and g.wrong == {} and g.false_errors == [], (dict(list(g.wrong.items())[:5]),)
+
+
+def _a_cell_a_line(md: str) -> str:
+    """A page's text taken a cell a line (BeautifulSoup's get_text("\\n"), PyMuPDF): every non-empty cell of a
+    table on a line of its own, an empty cell left out; the empty lines between paragraphs kept."""
+    out = []
+    for line in md.split("\n"):
+        s = line.strip()
+        if s.startswith("|"):
+            if not set(s) <= set("|-: "):
+                out += [c.strip() for c in s.strip("|").split("|") if c.strip()]
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_a_paragraph_gap_after_a_table_taken_a_cell_a_line_is_no_blank_cell(tmp_path):
+    """Random valid filings with blank cells in 表四 (and elsewhere), their text a cell a line with the empty cells
+    left out: the empty line after 表四's last number ends a paragraph; it is not read as its 总计 left blank (which
+    moved every number of the row one column on, into errors the filing does not have). Every cell is exact or
+    named in a warning, and no error is reported that the filing does not have."""
+    from test_import_matrix import matrix
+
+    from nianbao.checks import check
+    from nianbao.importer import import_report
+    from nianbao.report import render
+
+    cases = [c for c in matrix.make_cases(30, 5) if c.layout == "2021"][:6]
+    for c in cases:
+        t4 = [k for k in c.values if k.startswith("t4.") and c.values[k] in (0, None)]
+        assert t4, c.name
+        c.values[t4[0]] = None
+        f = tmp_path / f"{c.name}.txt"
+        f.write_text(_a_cell_a_line(render(matrix.filing_of(c), fmt="md")), encoding="utf-8")
+        back = import_report(f)
+        reference = {(x.rule, tuple(x.keys)) for x in check(matrix.filing_of(c)) if x.severity == "error"}
+        assert [x.message for x in check(back) if x.severity == "error"
+                and (x.rule, tuple(x.keys)) not in reference] == [], c.name
+        named = {k for x in back.findings if x.severity == "warning" for k in x.keys}
+        assert [k for k, v in c.values.items() if back.values[k] != v and k not in named] == [], c.name
+
+
+def test_empty_lines_are_cells_only_where_the_text_keeps_them_between_numbers():
+    """LibreOffice's text of a Word table keeps an empty cell as an empty line between numbers; a text that leaves
+    empty cells out has empty lines only after a paragraph."""
+    from nianbao.importer.cell_lines import keeps_empty_cells, one_cell_a_line
+
+    kept = ["（一）予以公开", "0", "", "18", "3", "", "总计", "7", ""]
+    assert keeps_empty_cells(kept)
+    assert one_cell_a_line(kept)[:3] == ["（一）予以公开", "", "\t0"]
+    left_out = ["（一）予以公开", "0", "18", "3", "", "五、存在的主要问题及改进情况"]
+    assert not keeps_empty_cells(left_out)
+    assert one_cell_a_line(left_out) == left_out
