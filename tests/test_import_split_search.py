@@ -84,8 +84,7 @@ def test_the_budget_bounds_the_search_and_says_when_it_ran_out(parts, limit):
         assert sorted(found) == sorted(full)
 
 
-# with many blank cells dropped (0.3 of the zeros) the table's joint search can give up and leave an identity
-# error the publisher did not make (known gap, issue 12): this property covers reports printed without blanks
+# reports printed without blanks; with blank cells dropped: tests/test_import_flat_nosep.py
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(0, 10 ** 6), st.sampled_from((0.0,)))
 def test_a_report_flattened_without_separators_names_every_doubtful_number(tmp_path, seed, blanks):

@@ -1,0 +1,93 @@
+"""A report flattened the way crawlers do, a row's cell texts run together with no separator and an empty cell
+vanishing altogether (issue 12, the matrix's flat-nosep path): a number the digits cannot decide is read with a
+warning that names its cell — never a wrong number no warning names — and no error the publisher did not make."""
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nianbao.checks import check
+from nianbao.filing import Filing
+from nianbao.formats import load_format
+from nianbao.importer import import_report
+from nianbao.sample_data import random_valid_values
+from report_shapes import report_text
+
+
+def _flat(tmp_path, fmt, values, name="r"):
+    p = tmp_path / f"{name}.txt"
+    p.write_text(report_text(fmt, values, year=2022 if fmt.layout != "2019" else 2020, sep="",
+                             cell=lambda v: "" if v is None else str(v)), encoding="utf-8")
+    back = import_report(p)
+    named = {k for f in back.findings if f.severity in ("warning", "error") for k in f.keys}
+    wrong = {k for k in values if back.values[k] != values[k] or (back.values[k] is None) != (values[k] is None)}
+    return back, wrong, named
+
+
+def _quiet(fmt) -> dict:
+    """A valid filing with every count 0 (the identities hold), to set a few cells on."""
+    values = random_valid_values(fmt, random.Random(1), scale=20, zero_share=0.5)
+    return {k: (0 if fmt.cells[k].type != "decimal" else 0.0) if k.startswith(("t3", "t4")) else v
+            for k, v in values.items()}
+
+
+def test_a_blank_shown_in_one_table_may_hide_in_another(tmp_path):
+    """表三 shows that the publisher leaves cells blank ("00000" for seven cells); 表四's 00160160|0116401164|
+    000632632 then reads as 160 and 1164 with a blank each, or as 16 and 1164 in other columns without one: both
+    keep every identity, so the cells that differ are named in a warning (they were once read silently as the
+    reading without blanks)."""
+    fmt = load_format("2021")
+    values = _quiet(fmt)
+    values.update({"t3.carried_over.natural_person": None, "t3.carried_over.commercial": None})
+    for block, cells in (("review", (0, 0, 160, None, 160)), ("litigation_direct", (0, 1164, 0, None, 1164)),
+                         ("litigation_after_review", (0, 0, 0, 632, 632))):
+        values.update(zip((f"t4.{block}.{c}" for c in ("upheld", "corrected", "other", "pending", "total")), cells))
+    back, wrong, named = _flat(tmp_path, fmt, values)
+    assert wrong <= named
+    assert {"t4.review.other", "t4.litigation_direct.corrected"} <= named
+    assert not [f for f in check(back) if f.severity == "error"]
+
+
+def test_a_report_that_prints_every_zero_is_read_without_blanks(tmp_path):
+    """Nothing in the report shows a dropped blank (every row, 表三's empty ones too, prints a digit a cell): the
+    same 表四 reads as printed, 16 and 1164 in their columns, without a warning on it."""
+    fmt = load_format("2021")
+    values = _quiet(fmt)
+    for block, cells in (("review", (0, 0, 16, 0, 16)), ("litigation_direct", (0, 0, 1164, 0, 1164)),
+                         ("litigation_after_review", (0, 0, 0, 632, 632))):
+        values.update(zip((f"t4.{block}.{c}" for c in ("upheld", "corrected", "other", "pending", "total")), cells))
+    back, wrong, named = _flat(tmp_path, fmt, values)
+    assert not {k for k in wrong if k.startswith(("t3", "t4"))}
+    assert not {k for k in named if k.startswith("t4")}
+
+
+def test_a_2019_row_with_its_blanks_dropped_is_named(tmp_path):
+    """2019 表二 has no identities: "规范性文件100" with 新制作 and 新公开 left blank also reads 1 / 0 / 0 — once
+    read so silently; in a report that shows blanks elsewhere, it is a warning naming the row's cells."""
+    fmt = load_format("2019")
+    values = _quiet(fmt)
+    values.update({"t2_2019.normative_docs.new_made": None, "t2_2019.normative_docs.new_published": None,
+                   "t2_2019.normative_docs.total_published": 100,
+                   "t3.carried_over.natural_person": None, "t3.carried_over.commercial": None})
+    back, wrong, named = _flat(tmp_path, fmt, values)
+    assert wrong <= named
+    assert "t2_2019.normative_docs.total_published" in named
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 10 ** 6), st.sampled_from(("2021", "2019", "2021-merged-other")),
+       st.sampled_from((0.05, 0.3, 1.0)), st.sampled_from((20, 400, 4000)))
+def test_every_number_is_exact_or_named(tmp_path, seed, layout, blanks, scale):
+    """Random valid filings, some of their zeros left blank, flattened without separators: every cell read is
+    the filing's or named in a warning, and the checks find no error the filing does not have."""
+    fmt = load_format(layout)
+    rng = random.Random(seed)
+    values = random_valid_values(fmt, rng, scale=scale, zero_share=0.5)
+    values = {k: (None if v == 0 and rng.random() < blanks else v) for k, v in values.items()}
+    back, wrong, named = _flat(tmp_path, fmt, values, f"r{seed}")
+    assert wrong <= named, sorted(wrong - named)[:5]
+    truth = Filing(fmt=fmt, identity=back.identity, raw=dict(values), narrative=back.narrative, origin="import")
+    reference = {(f.rule, tuple(f.keys)) for f in check(truth) if f.severity == "error"}
+    assert [f.message for f in check(back) if f.severity == "error" and (f.rule, tuple(f.keys)) not in reference] == []
