@@ -160,3 +160,19 @@ def test_empty_lines_are_cells_only_where_the_text_keeps_them_between_numbers():
     left_out = ["（一）予以公开", "0", "18", "3", "", "五、存在的主要问题及改进情况"]
     assert not keeps_empty_cells(left_out)
     assert one_cell_a_line(left_out) == left_out
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_a_label_with_quotes_in_a_cell_of_a_pdf_stays_one_label(tmp_path, soffice):
+    """LibreOffice's PDF sets CJK text in a Type 1 font whose glyph boxes stand on the glyphs, not the font: “ and
+    一 start above the baseline. Read by those boxes, "3.危及“三安全一稳定”" broke into two lines of its cell and the
+    row was lost (S02 and T3-03 errors the filing does not have); read from the baseline, the PDF and its
+    `pdftotext -layout` text read every cell the same."""
+    from test_import_matrix import matrix
+
+    case = matrix.make_cases(14, 7)[13]  # a seeded filing whose 表三 label wraps where the boxes part
+    paths = [p for p in matrix.PATHS if p.name in ("pdf", "pdftotext-layout")]
+    graded, _ = matrix.run([case], paths, tmp_path)
+    for g in graded:
+        assert g.refused is None and g.wrong == {} and g.false_errors == [], (g.path, g.false_errors[:2])
