@@ -62,6 +62,16 @@ def _supported(const, amounts: list[list]) -> list[set] | str | None:
     """For each member, the amounts that some choice of the others completes to zero; UNSAT when the identity
     cannot hold at all, None when its sums grow too many to tell."""
     sets = [set(a) for a in amounts]
+    fixed = [i for i, a in enumerate(sets) if len(a) == 1]
+    if fixed:  # a member with one amount left adds it whatever is chosen: the rest decide
+        rest = [i for i, a in enumerate(sets) if len(a) != 1]
+        found = _supported(_amount(const + sum(next(iter(sets[i])) for i in fixed)), [sets[i] for i in rest])
+        if found is None or found == UNSAT:
+            return found
+        out = list(sets)
+        for i, a in zip(rest, found):
+            out[i] = a
+        return out
     # the least and the most the members from i on can add: a partial sum they cannot bring to zero is dropped
     low, high = [0] * (len(sets) + 1), [0] * (len(sets) + 1)
     for i in range(len(sets) - 1, -1, -1):
