@@ -179,3 +179,36 @@ def test_a_label_with_quotes_in_a_cell_of_a_pdf_stays_one_label(tmp_path, soffic
     graded, _ = matrix.run([case], paths, tmp_path)
     for g in graded:
         assert g.refused is None and g.wrong == {} and g.false_errors == [], (g.path, g.false_errors[:2])
+
+
+@pytest.mark.parametrize("stated", [True, False])
+def test_a_number_the_narrative_states_places_a_blank_the_identities_cannot(tmp_path, stated):
+    """表四's 行政复议 printed "146 0 0 146" with its 结果维持 left blank: 146 may be any of the four results (总计 is
+    their sum whatever). "行政复议结果纠正146件" in 总体情况 decides it, and the finding quotes the sentence; without
+    it the reading stays a guess, named in a warning."""
+    from test_import_matrix import matrix
+
+    from nianbao.formats import load_format
+    from nianbao.importer import import_report
+    from nianbao.report import render
+    from nianbao.sample_data import random_valid_values
+
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(3), scale=400, zero_share=0.2)
+    values.update({"t4.review.upheld": None, "t4.review.corrected": 146, "t4.review.other": 0,
+                   "t4.review.pending": 0, "t4.review.total": 146})
+    case = matrix.Case("stated", "2021", "测试市人民政府", 2024, values)
+    filing = matrix.filing_of(case)
+    if stated:
+        filing.narrative["overview"] += "\n本年度行政复议结果纠正146件。"
+    f = tmp_path / "stated.txt"
+    f.write_text(_a_cell_a_line(render(filing, fmt="md")), encoding="utf-8")
+    back = import_report(f)
+    review = [k for k in fmt.cells if k.startswith("t4.review.")]
+    said = [x for x in back.findings if x.rule == "IMP-BLANK" and set(review) & set(x.keys)]
+    assert said
+    if stated:
+        assert {k: back.values[k] for k in review} == {k: values[k] for k in review}
+        assert said[0].severity == "info" and "正文“本年度行政复议结果纠正146件”" in said[0].message
+    else:
+        assert said[0].severity == "warning"

@@ -150,7 +150,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]
             _place_blanks(doc, table, keys, vals, options, what, "position" if j in by_position else
-                          j in decided_by_table, reading, assign, gaps or {})
+                          j in decided_by_table, reading, assign, gaps or {}, claims)
             continue
         how = []
         if len(options) > 1:
@@ -314,7 +314,7 @@ def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -
 POSITION = "各数在行中的位置（与本表完整各行或表头各栏的位置比对）"
 
 
-def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps):
+def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps, claims=()):
     from . import short_rows
 
     how = POSITION if by_table == "position" else "表格勾稽关系" if by_table else "本行勾稽关系"
@@ -322,6 +322,13 @@ def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assi
         chosen = short_rows.by_position(doc.text, vals, options, gaps)
         if chosen is not None:
             options, how = [chosen], POSITION
+    # a number the narrative states ("行政复议结果纠正146件") decides a row whose identities stay within it (表二,
+    # 表四's one row): a row sharing identities with others keeps the reading chosen with theirs
+    if len(options) > 1 and all(set(i.keys) <= set(keys) for i in reading.fmt.sum_instances(previous=False)
+                                if set(i.keys) & set(keys)):
+        stated, sentences = _stated(keys, options, claims)
+        if sentences:
+            options, how = stated, "和".join(f"正文“{s}”" for s in sentences)
     parts = options[0]
     assign(keys, short_rows.fill(vals, parts), [p or None for p in parts])
     blank = "、".join(f"“{table.column(table.cells[k].col).label}”" for k, p in zip(keys, parts) if not p)
