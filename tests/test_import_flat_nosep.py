@@ -52,7 +52,8 @@ def test_a_blank_shown_in_one_table_may_hide_in_another(tmp_path):
 
 def test_a_report_that_prints_every_zero_is_read_without_blanks(tmp_path):
     """Nothing in the report shows a dropped blank (every row, 表三's empty ones too, prints a digit a cell): the
-    same 表四 reads as printed, 16 and 1164 in their columns, without a warning on it."""
+    same 表四 reads as printed, 16 and 1164 in their columns — with a warning that says so, since a blank left out
+    would let it read otherwise, and not seeing one elsewhere is no proof."""
     fmt = load_format("2021")
     values = _quiet(fmt)
     for block, cells in (("review", (0, 0, 16, 0, 16)), ("litigation_direct", (0, 0, 1164, 0, 1164)),
@@ -60,7 +61,8 @@ def test_a_report_that_prints_every_zero_is_read_without_blanks(tmp_path):
         values.update(zip((f"t4.{block}.{c}" for c in ("upheld", "corrected", "other", "pending", "total")), cells))
     back, wrong, named = _flat(tmp_path, fmt, values)
     assert not {k for k in wrong if k.startswith(("t3", "t4"))}
-    assert not {k for k in named if k.startswith("t4")}
+    t4 = [f for f in back.findings if f.severity == "warning" and any(k.startswith("t4") for k in f.keys)]
+    assert [f.rule for f in t4] == ["IMP-BLANK"] and "未见省略的空白单元格" in t4[0].message
 
 
 def test_a_2019_row_with_its_blanks_dropped_is_named(tmp_path):
@@ -91,3 +93,18 @@ def test_every_number_is_exact_or_named(tmp_path, seed, layout, blanks, scale):
     truth = Filing(fmt=fmt, identity=back.identity, raw=dict(values), narrative=back.narrative, origin="import")
     reference = {(f.rule, tuple(f.keys)) for f in check(truth) if f.severity == "error"}
     assert [f.message for f in check(back) if f.severity == "error" and (f.rule, tuple(f.keys)) not in reference] == []
+
+
+def test_a_real_page_that_blanks_whole_columns_reads_as_the_page(tmp_path, shared):
+    """shuyang's 表三 leaves the five 法人或其他组织 columns blank in every row ("26 26", "0 0" printed): flattened
+    without separators ("2626", "00") nothing in a row says where its numbers stand; the table's own pattern and
+    the 自然人 column first read it as the page itself, each such row named in a warning."""
+    from test_import_matrix import matrix
+
+    page = shared / "real-reports/shuyang-fgj-2023.html"
+    p = tmp_path / "shuyang.txt"
+    p.write_text(matrix.flatten_html(page.read_text(encoding="utf-8"), ""), encoding="utf-8")
+    want, back = import_report(page).values, import_report(p)
+    assert {k for k in want if back.values[k] != want[k] or (back.values[k] is None) != (want[k] is None)} == set()
+    named = {k for f in back.findings if f.severity == "warning" for k in f.keys}
+    assert "t3.new.natural_person" in named and not [f for f in check(back) if f.severity == "error"]

@@ -13,6 +13,7 @@ from nianbao.checks import check
 from nianbao.formats import load_format
 from nianbao.importer import import_report
 from nianbao.importer.digit_runs import arrangements, split_search, value
+from nianbao.importer.short_rows import coefficients
 from nianbao.importer.tables import tokenize
 from nianbao.sample_data import random_valid_values
 from report_shapes import report_text
@@ -70,6 +71,23 @@ def test_table_four_in_one_run_lists_its_true_reading(groups):
         assert tuple("" if c is None else str(c) for c in row) in _listed(found)
     assert all(_holds(_T4, r) for r in found)
     assert len({tuple(value(p) for p in r) for r in found}) == len(found)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 99)), min_size=4, max_size=4), min_size=3, max_size=3),
+       st.integers(0, 14))
+def test_table_four_read_block_by_block_lists_what_one_search_does(groups, blanks):
+    """表四's fifteen cells are read block by block (each block's digits bounded on their own): the same readings
+    as one search over the whole row."""
+    from nianbao.importer.digit_runs import _search
+
+    row = [c for g in groups for c in g + [sum(x or 0 for x in g)]]
+    tokens = _run(row)
+    found, finished = split_search(tokens, _T4, _instances(_T4), blanks=blanks, limit=10 ** 6)
+    eqs = tuple(map(tuple, coefficients(_instances(_T4), _T4)))
+    whole, done = _search(tuple((t.number, t.splittable) for t in tokens), eqs, ("count",) * 15, 10 ** 6, blanks, 9)
+    assert finished and done
+    assert sorted(found) == sorted(whole)
 
 
 @settings(max_examples=60, deadline=None)

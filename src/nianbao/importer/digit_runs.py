@@ -102,6 +102,29 @@ def _cut(printed, units: list[int], a: int, b: int) -> tuple:
     return tuple(out)
 
 
+def _may_close(span, eqs, types, widest: int) -> bool:
+    """False when digits cannot be a block of parts and their total (总计 last, every other cell a part) under any
+    cut: the total's digits t and the rest r keep t − 1 ≤ r ≤ (parts)·t, and casting out nines, the total's digit sum
+    ≡ the parts'. True whenever the block is of another kind, or not all digits."""
+    digits = "".join(number for number, _ in span)
+    parts = len(types) - 1
+    if not (len(eqs) == 1 and 0 < parts < 10 and set(types) == {"count"} and digits.isdigit()
+            and (set(eqs[0][:-1]), eqs[0][-1]) in (({1}, -1), ({-1}, 1))):
+        return True
+    if set(digits) == {"0"}:
+        return True
+    total = sum(map(int, digits))
+    tail = 0
+    for t in range(1, min(widest, len(digits)) + 1):
+        tail += int(digits[-t])
+        rest = len(digits) - t
+        if digits[-t] == "0" and t > 1:
+            continue
+        if (rest == 0 or t - 1 <= rest <= parts * t) and (total - 2 * tail) % 9 == 0:
+            return True
+    return False
+
+
 def _by_blocks(printed, eqs, types, limit, blanks, widest, groups):
     """split_search for a row of blocks (表四): each block read on its own from every stretch of the digits that
     the blocks after it can finish (far fewer steps than one search over the whole row, which cannot bound a
@@ -117,7 +140,10 @@ def _by_blocks(printed, eqs, types, limit, blanks, widest, groups):
         if a == b:
             return (("",) * size,) if blanks >= size else ()
         sub = tuple(tuple(co[ga:gb]) for co in eqs if any(co[ga:gb]))
-        found, done = _search(_cut(printed, units, a, b), sub, types[ga:gb], limit, min(blanks, size), widest)
+        span = _cut(printed, units, a, b)
+        if not _may_close(span, sub, types[ga:gb], widest):
+            return ()
+        found, done = _search(span, sub, types[ga:gb], limit, min(blanks, size), widest)
         finished[0] &= done
         return found
 
@@ -140,7 +166,7 @@ def _by_blocks(printed, eqs, types, limit, blanks, widest, groups):
             tails[(g, a)] = res
         return tails[(g, a)]
 
-    found = sorted(tail(0, 0), key=lambda r: tuple(len(p) for p in r))
+    found = sorted((r for r in tail(0, 0) if r.count("") <= blanks), key=lambda r: tuple(len(p) for p in r))
     return found, finished[0]
 
 

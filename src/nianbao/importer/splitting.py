@@ -14,7 +14,7 @@ import itertools
 import random
 
 from ..filing import Finding
-from .digit_runs import value, zero_stretches
+from .digit_runs import arrangements, value, zero_stretches
 from .pruning import narrow_pending
 
 
@@ -31,16 +31,44 @@ def violations(instances, values: dict, previous: dict | None = None) -> int:
     return bad
 
 
-def _preference(keys: list[str], parts: tuple, instances, limit: float = float("inf")) -> tuple:
-    """Order of preference among splits nothing else tells apart (the first is taken, with a warning)."""
+def blank_pattern(table, reading, pending) -> dict[str, int]:
+    """Per column of a table (the last part of its cells' keys): how many cells the rows already decided leave
+    blank, less how many they print — publishers blank the same columns in every row (a 法人 column never used)."""
+    score: dict[str, int] = {}
+    cells = [(k, v is None) for k, v in reading.raw.items() if k in table.cells]
+    for keys, _, options, *_ in pending:
+        if len(options) == 1:  # not the cells of a stretch of zeros whose blanks nothing placed
+            unsure = {c for a, b, _ in zero_stretches(options[0]) for c in range(a, b)}
+            cells += [(k, p == "") for c, (k, p) in enumerate(zip(keys, options[0])) if c not in unsure]
+    for k, blank in cells:
+        col = k.rsplit(".", 1)[1]
+        score[col] = score.get(col, 0) + (1 if blank else -1)
+    return score
+
+
+def off_pattern(keys: list[str], parts: tuple, pattern: dict[str, int], instances) -> int:
+    """How many cells of a reading go against the table's blank pattern (blank where the decided rows print,
+    printed where they leave it blank), and a row's 总计 left blank while the row prints digits."""
+    def lean(k: str) -> int:  # > 0: the column mostly blank in the decided rows, < 0: mostly printed
+        return pattern.get(k.rsplit(".", 1)[1], 0)
+
+    n = sum(lean(k) < 0 if p == "" else lean(k) > 0 for k, p in zip(keys, parts))
+    totals = {i.lhs[0].key for i in instances if len(i.lhs) == 1}
+    return n + sum(1 for k, p in zip(keys, parts) if k in totals and p == "" and any(parts))
+
+
+def _preference(keys: list[str], parts: tuple, instances, limit: float = float("inf"), pattern=None) -> tuple:
+    """Order of preference among splits nothing else tells apart (the first is taken, with a warning): no
+    identity broken, counts within the format's limit, plausible stocks, the table's blank pattern (blank_pattern),
+    then numbers of like length, fewer blanks, numbers to the left."""
     vals = {k: value(p) for k, p in zip(keys, parts)}
     too_large = sum(abs(v) > limit for v in vals.values())  # a count beyond the format's limit is no likely reading
     cols = {k.rsplit(".", 1)[1]: v for k, v in vals.items()}
     implausible = 0
     if "in_force" in cols:  # the stock in force is at least this year's flows
         implausible = (cols["in_force"] < cols.get("issued", 0)) + (cols["in_force"] < cols.get("repealed", 0))
-    return (violations(instances, vals), too_large, implausible, sum(len(p) ** 2 for p in parts),
-            parts.count(""), tuple(-len(p) for p in parts))
+    return (violations(instances, vals), too_large, implausible, off_pattern(keys, parts, pattern or {}, instances),
+            sum(len(p) ** 2 for p in parts), parts.count(""), tuple(-len(p) for p in parts))
 
 
 def _label(table, key: str) -> str:
@@ -87,9 +115,10 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
     within = [(frozenset(i.keys), i) for i in instances]
     row_inst = [[i for cells, i in within if cells <= set(p[0])] for p in pending]  # each row's own identities
+    pattern = blank_pattern(table, reading, pending)
     for j, p in enumerate(pending):  # the preferred first: the table's search takes the first readings that fit
         if p[5] == "split":
-            key = functools.partial(_preference, p[0], instances=row_inst[j], limit=fmt.count_limit)
+            key = functools.partial(_preference, p[0], instances=row_inst[j], limit=fmt.count_limit, pattern=pattern)
             pending[j] = (*p[:2], sorted(p[2], key=key), *p[3:])
     listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     # a cell printed blank counts as 0 in the identities, as the checks read an imported report
@@ -160,11 +189,14 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if len(narrowed) < len(options):
                 options = narrowed
                 how.append("上年报告（现行有效件数衔接 Y-02 等跨年度关系）")
-        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst, fmt.count_limit)))
+        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst, fmt.count_limit,
+                                                                                pattern)))
         doubt = bool(partial) and len(listed[j]) > 1 and not how
         if doubt:  # what the identities chose among readings not all listed: still a guess, named with the others
             options = ranked = ranked + [o for o in listed[j] if o not in ranked]
-        parts = ranked[0]
+        # which zeros of a stretch were the blanks: as the table's other rows leave them, else the printed 0 first
+        parts = min(arrangements(ranked[0], limit=200)[1],
+                    key=lambda a: (off_pattern(keys, a, pattern, inst), tuple(-len(p) for p in a)))
         assign(keys, _expand(vals, parts), [p or None for p in parts])
         stretches = zero_stretches(parts)
         if stretches and len(options) == 1:  # every number decided, not which of a stretch's zeros were blank

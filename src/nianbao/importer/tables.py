@@ -143,12 +143,18 @@ def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]]
     A report whose digits ran together leaves cells blank only if it shows that it does: a row, in any of its
     tables, that no reading without a blank fits (a report that prints every 0, 表三's empty rows as "0000000",
     shows none). Then a blank may hide in any row of any table, one that also splits without it too: every table
-    is read again allowing for blanks."""
+    is read again allowing for blanks. Where none shows, the rows are read without blanks, but a row that a blank
+    left out would let read otherwise is still named in a warning: not seeing one is no proof there is none."""
     tables = [(t, regions[t.sheet]) for t in fmt.tables.values() if regions.get(t.sheet)]
     read = [_read_alone(doc, fmt, t, region, claims, previous, False) for t, region in tables]
-    if any(searched.showed_blanks for _, searched in read):
-        read = [_read_alone(doc, fmt, t, region, claims, previous, True) if searched.without_blanks
-                else (r, searched) for (t, region), (r, searched) in zip(tables, read)]
+    shown = any(searched.showed_blanks for _, searched in read)
+    for i, ((t, region), (r, searched)) in enumerate(zip(tables, read)):
+        if searched.without_blanks:
+            alt = _read_alone(doc, fmt, t, region, claims, previous, True)
+            if shown:
+                read[i] = alt
+            else:
+                r.findings += _unless_blanks(doc, t, r, alt[0])
     reading = Reading(fmt)
     for r, _ in read:  # each table's reading uses no other table's cells
         reading.raw.update(r.raw)
@@ -158,6 +164,30 @@ def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]]
         reading.rows_found |= r.rows_found
         reading.variants += r.variants
     return reading
+
+
+def _unless_blanks(doc: Doc, table: Table, ours: Reading, alt: Reading) -> list[Finding]:
+    """Warnings on the rows read without blanks that, allowing for blanks left out (`alt`), read otherwise or
+    become doubtful."""
+    def doubted(r: Reading) -> set:
+        return {k for f in r.findings if f.severity != "info" for k in f.keys}
+
+    differ = {k for k in table.cells if ours.raw.get(k) != alt.raw.get(k)}
+    doubt = differ | (doubted(alt) - doubted(ours))
+    out = []
+    for f in alt.findings:
+        keys = [k for k in f.keys if k in doubt]
+        if not keys or f.severity == "info" or not f.actual:
+            continue
+        doubt -= set(f.keys)
+        read = " / ".join("空" if ours.raw.get(k) is None else str(ours.raw.get(k)) for k in f.keys)
+        out.append(Finding("IMP-BLANK", "warning", f"{table.sheet}连写的“{f.actual}”按每个单元格都印有数字读取为 {read}；"
+                           "本报告未见省略的空白单元格，但若原表此处有空白单元格被略去，这些数字另有拆法，请核对原文",
+                           keys=list(f.keys), cells=f.cells, actual=f.actual))
+    if doubt:
+        out.append(Finding("IMP-BLANK", "warning", f"{table.sheet}按每个单元格都印有数字读取；若原表有空白单元格被略去，"
+                           "这些单元格的数字另有读法，请核对原文", keys=sorted(doubt, key=list(table.cells).index)))
+    return out
 
 
 def _read_alone(doc: Doc, fmt: ReportFormat, table: Table, region, claims, previous, blanks: bool):
