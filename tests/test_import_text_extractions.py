@@ -212,3 +212,29 @@ def test_a_number_the_narrative_states_places_a_blank_the_identities_cannot(tmp_
         assert said[0].severity == "info" and "正文“本年度行政复议结果纠正146件”" in said[0].message
     else:
         assert said[0].severity == "warning"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_short_row_is_placed_in_every_way_its_identities_allow_and_no_other(data):
+    """表四's blocks (总计 = the sum of the four before it) printed with cells left out: the placements are exactly
+    the ways of putting the printed numbers, in order, into the columns that keep every block's sum (tried one by
+    one), in the order of the columns taken."""
+    from nianbao.formats import load_format
+
+    fmt = load_format("2021")
+    keys = [k for k in fmt.cells if k.startswith("t4.")]
+    inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(keys)]
+    printed = data.draw(st.lists(st.integers(0, 6), min_size=1, max_size=len(keys)))
+    vals = [type("T", (), {"number": str(v)})() for v in printed]
+    got = short_rows.placements(vals, keys, inst, ["count"] * len(keys))
+    want = []
+    for slots in itertools.combinations(range(len(keys)), len(vals)):
+        row = dict.fromkeys(keys, 0)
+        row.update({keys[s]: v for s, v in zip(slots, printed)})
+        if all(sum(t.coef * row[t.key] for t in i.lhs) == sum(t.coef * row[t.key] for t in i.rhs) for i in inst):
+            parts = [""] * len(keys)
+            for s, v in zip(slots, printed):
+                parts[s] = str(v)
+            want.append(tuple(parts))
+    assert got == want

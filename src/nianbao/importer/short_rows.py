@@ -57,23 +57,39 @@ def coefficients(instances, keys) -> list[list[int]]:
 
 def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
     """Every way to put the printed numbers, in order, into the row's columns, the others blank, that satisfies
-    the row's own identities (a blank counts as 0, as a published blank is read)."""
-    n = len(keys)
+    the row's own identities (a blank counts as 0, as a published blank is read); in the order of the columns
+    taken (numbers as far left as they go first)."""
+    n, m = len(keys), len(vals)
     # each identity as one coefficient per column; where each printed number may stand (a sign only in a signed
     # column, a decimal point only in a decimal one)
     coefs = coefficients(instances, keys)
     nums = [float(t.number) for t in vals]
     fits = [[not (t.number.startswith("-") and types[s] != "signed" or "." in t.number and types[s] != "decimal")
              for s in range(n)] for t in vals]
-    out = []
-    for slots in itertools.combinations(range(n), len(vals)):
-        if not all(f[s] for f, s in zip(fits, slots)):
-            continue
-        if all(abs(sum(c[s] * x for s, x in zip(slots, nums))) < 1e-9 for c in coefs):
-            parts = [BLANK] * n
-            for s, t in zip(slots, vals):
-                parts[s] = t.number
+    # the identities complete at each column (its last column with a coefficient): checked as soon as it is passed
+    ends: list[list[int]] = [[] for _ in range(n)]
+    for e, c in enumerate(coefs):
+        last = max((s for s in range(n) if c[s]), default=None)
+        if last is not None:
+            ends[last].append(e)
+    out, parts = [], [BLANK] * n
+
+    def place(s: int, i: int, sums: list[float]):
+        """Columns s … are still to fill with the numbers from i on; sums: each identity's sum so far."""
+        if s == n:
             out.append(tuple(parts))
+            return
+        for take in ((True, False) if i < m else (False,)):
+            if take and not fits[i][s] or not take and n - s - 1 < m - i:
+                continue
+            new = [x + c[s] * nums[i] for x, c in zip(sums, coefs)] if take else sums
+            if any(abs(new[e]) > 1e-9 for e in ends[s]):
+                continue
+            parts[s] = vals[i].number if take else BLANK
+            place(s + 1, i + take, new)
+        parts[s] = BLANK
+
+    place(0, 0, [0.0] * len(coefs))
     return out
 
 
