@@ -19,10 +19,13 @@ def _amount(x) -> float | int:
     return round(x, 6) if isinstance(x, float) else x
 
 
-def _sums(a: set, b) -> set:
-    """Every sum of one from a and one from b (rounded, for amounts with decimals)."""
+def _sums(a: set, b, decimals: bool | None = None) -> set:
+    """Every sum of one from a and one from b (rounded, for amounts with decimals; `decimals`: whether any of
+    them has decimals, if the caller knows)."""
     s = {x + y for x in a for y in b}
-    return {_amount(x) for x in s} if any(isinstance(x, float) for x in s) else s
+    if decimals is None:
+        decimals = any(isinstance(x, float) for x in s)
+    return {_amount(x) for x in s} if decimals else s
 
 
 def _prepared(instances, base: dict, rows, value):
@@ -78,10 +81,12 @@ def _supported(const, amounts: list[list]) -> list[set] | str | None:
         low[i], high[i] = low[i + 1] + min(sets[i]), high[i + 1] + max(sets[i])
     if not low[0] - 1e-6 <= -const <= high[0] + 1e-6:
         return UNSAT
+    # whole numbers add up to whole numbers: only amounts with decimals need their sums rounded
+    decimals = isinstance(const, float) or any(isinstance(x, float) for a in sets for x in a)
     forward = [{const}]
     for i, a in enumerate(sets):
         lo, hi = -high[i + 1] - 1e-6, -low[i + 1] + 1e-6
-        nxt = {x for x in _sums(forward[-1], a) if lo <= x <= hi}
+        nxt = {x for x in _sums(forward[-1], a, decimals) if lo <= x <= hi}
         if len(nxt) > SUMS_LIMIT:
             return None
         forward.append(nxt)
@@ -92,7 +97,7 @@ def _supported(const, amounts: list[list]) -> list[set] | str | None:
     for i in range(len(sets) - 1, -1, -1):
         need = {-b for b in back}  # what rows before i and row i must add
         out[i] = {x for x in sets[i] if _completes(forward[i], x, need)}
-        back = _sums(back, out[i])
+        back = _sums(back, out[i], decimals)
         if len(back) > SUMS_LIMIT:
             return None
     return out
