@@ -14,6 +14,7 @@ import itertools
 import random
 
 from ..filing import Finding
+from .column_search import by_columns
 from .digit_runs import arrangements, value, zero_stretches
 from .pruning import narrow_pending
 
@@ -136,7 +137,10 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if len(p[2]) == 1:
             base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
     rows = [(pending[j][0], pending[j][2]) for j in ambiguous]
-    found = _consistent(instances, base, rows) if ambiguous and not (settled and first) else None
+    found = None
+    if ambiguous and not (settled and first):  # column by column where it applies (表三), else row by row
+        found = by_columns(instances, base, rows, value)
+        found = _consistent(instances, base, rows) if found is None else found
     # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
     joint = {j: first[j] for j in ambiguous if first.get(j) is not None}
     if found is None and ambiguous and not joint:  # too many to search exactly: one choice that keeps the identities
