@@ -170,6 +170,11 @@ def _by_blocks(printed, eqs, types, limit, blanks, widest, groups):
     return found, finished[0]
 
 
+def forget():
+    """Drop the rows' readings kept across layouts (a benchmark's repeated import of one report reads it anew)."""
+    _search.cache_clear()
+
+
 @functools.lru_cache(maxsize=256)  # the same row is read once for each layout tried (its cells' names differ)
 def _search(tokens: tuple, eqs: tuple, types: tuple, limit: int, blanks: int, widest: int) -> tuple[tuple, bool]:
     """split_search on the row's printed (number, splittable) pairs and its identities as coefficient vectors."""
