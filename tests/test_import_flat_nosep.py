@@ -162,3 +162,14 @@ def test_the_column_search_keeps_the_truth_and_a_choice_that_holds(data):
             for e, o in zip(every, choice):
                 e.add(o)
     assert [set(o) for o in kept] == every
+
+
+def test_a_number_printed_apart_goes_only_where_its_type_may():
+    """2019 采购项目数量 blank, 采购总金额 2.25: "2.25" is no count, so the only reading puts it in the amount."""
+    from nianbao.importer.digit_runs import split_search
+    from nianbao.importer.tables import tokenize
+
+    tokens = [t for t in tokenize("2.25", 0, 4) if t.kind == "value"]
+    found, finished = split_search(tokens, ["t2_2019.procurement.items", "t2_2019.procurement.amount"],
+                                   types=["count", "decimal"], blanks=1)
+    assert finished and found == [("", "2.25")]

@@ -221,8 +221,10 @@ def _search(tokens: tuple, eqs: tuple, types: tuple, limit: int, blanks: int, wi
 
     def _pieces(i: int, end: int, kind: str | None):
         d, neg, whole, frac = shape[i]
-        if d is None:
-            yield tokens[i][0] or "", i - 1, None
+        if d is None:  # a number printed apart: it too only where its column's type allows it
+            number = tokens[i][0] or ""
+            if kind is None or not ("." in number and kind != "decimal" or number.startswith("-") and kind != "signed"):
+                yield number, i - 1, None
             return
         tail = ""
         if end == len(whole) and frac is not None:  # the last number of a run keeps its decimals
