@@ -1,7 +1,8 @@
 """Import speed, in-process: `nianbao.importer.import_report` of each real report, and of one generated Word report
-(no real .docx is kept) and its PDF made by LibreOffice (when soffice is installed; the only PDF when
-../shared is absent), median of repeated imports after one warm-up import (module imports and the format
-definitions' loading are not counted: they are paid once per process).
+(no real .docx is kept), a generated text whose blank cells were left out (its 表三 undecided) and the Word
+report's PDF made by LibreOffice (when soffice is installed; the only PDF when ../shared is absent), median of
+repeated imports after one warm-up import (module imports and the format definitions' loading are not counted:
+they are paid once per process).
 
     .venv/bin/python benchmarks/import_speed.py [--real-reports DIR] [--repeat 7]
 
@@ -43,6 +44,35 @@ def generated_docx(folder: Path) -> Path:
     return path
 
 
+def generated_undecided(folder: Path) -> Path:
+    """A report whose 表三 the identities cannot decide: a filing with blank cells in most rows, its Markdown
+    report's tables printed a cell a line with the empty cells left out, as text extracted from a PDF or a page
+    gives them (pdftotext -raw, PyMuPDF, mammoth's Markdown). The import's slowest kind of text: which cells were
+    blank is searched table-wide, then named in warnings."""
+    from nianbao.filing import Filing
+    from nianbao.formats import load_format
+    from nianbao.report import render
+    from nianbao.sample_data import random_valid_values
+
+    fmt = load_format("2021")
+    rng = random.Random(2026)
+    values = random_valid_values(fmt, rng, scale=2000, zero_share=0.8)
+    values = {k: None if v == 0 and rng.random() < 0.3 else v for k, v in values.items()}
+    filing = Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": 2024}, raw=values,
+                    narrative={"overview": "本年度依法做好主动公开、依申请公开工作。", "problems": "存在的问题是公开不够及时。",
+                               "other": "本年度未收取信息处理费。"})
+    lines = []
+    for line in render(filing, fmt="md").split("\n"):
+        s = line.strip()
+        if not s.startswith("|"):
+            lines.append(line)
+        elif not set(s) <= set("|-: "):
+            lines += [c.strip() for c in s.strip("|").split("|") if c.strip()]
+    path = folder / "generated-undecided-2024.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def generated_pdf(docx: Path) -> list[Path]:
     """The Word report through LibreOffice (docx → PDF), as a publisher makes its PDF; [] without soffice."""
     import shutil
@@ -57,12 +87,14 @@ def generated_pdf(docx: Path) -> list[Path]:
 
 def measure(files: list[Path], repeat: int) -> list[dict]:
     from nianbao.importer import import_report
+    from nianbao.importer.digit_runs import forget
 
     out = []
     for p in files:
         import_report(p)  # warm-up: the reader's modules and the format definitions
         times, cpu = [], []
         for _ in range(repeat):
+            forget()  # the rows' splits the warm-up cached: each run reads the report anew, as a user's import does
             t0, c0 = time.perf_counter(), time.process_time()
             import_report(p)
             times.append(1000 * (time.perf_counter() - t0))
@@ -86,7 +118,7 @@ def main(argv=None) -> int:
                    ) if folder.is_dir() else []
     with tempfile.TemporaryDirectory(prefix="nianbao-import-speed-") as tmp:
         docx = generated_docx(Path(tmp))
-        results = measure(files + [docx] + generated_pdf(docx), max(a.repeat, 1))
+        results = measure(files + [docx, generated_undecided(Path(tmp))] + generated_pdf(docx), max(a.repeat, 1))
     print(json.dumps(results, ensure_ascii=False))
     return 0
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from nianbao.formats import RuleInstance, Term
 from nianbao.importer import pruning, short_rows
 from nianbao.importer.cell_lines import one_cell_a_line
-from nianbao.importer.splitting import value
+from nianbao.importer.digit_runs import value
 from nianbao.importer.tables import tokenize
 
 

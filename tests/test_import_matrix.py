@@ -53,6 +53,18 @@ def test_every_rendition_imports_exactly(grades, path):
         assert g.false_errors == [], (g.case, g.false_errors[:3])
 
 
+@pytest.mark.slow
+def test_digits_run_together_are_exact_or_named(grades):
+    """flat-nosep is not read exactly (a blank dropped beside a 0, or where the identities allow two readings,
+    leaves nothing to tell which cell it was), but a number it gets wrong is always named in a warning."""
+    _, graded, _ = grades
+    mine = [g for g in graded if g.path == "flat-nosep"]
+    assert mine
+    for g in mine:
+        assert g.refused is None and g.layout_ok and g.false_errors == [], g.case
+        assert g.silent_wrong == 0, (g.case, dict(list(g.wrong.items())[:5]))
+
+
 def test_filings_are_valid_and_varied():
     """The generator's filings pass every check, and vary as the matrix needs."""
     from nianbao.checks import check

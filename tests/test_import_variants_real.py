@@ -13,7 +13,7 @@ from nianbao.checks import check
 from nianbao.cli import main
 from nianbao.formats import load_format
 from nianbao.importer import import_report
-from nianbao.importer.splitting import split_candidates
+from nianbao.importer.digit_runs import split_candidates
 from nianbao.importer.tables import tokenize
 from nianbao.sample_data import random_valid_values
 from report_shapes import report_text

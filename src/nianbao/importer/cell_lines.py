@@ -53,6 +53,23 @@ def tab_row(line: str) -> bool:
     return len(cells) >= 3 and sum(1 for c in cells if c.strip()) >= 2
 
 
+def keeps_empty_cells(lines: list[str]) -> bool:
+    """Whether a text of cells one a line keeps an empty cell as an empty line: somewhere an empty line stands
+    between two numbers. A text that leaves empty cells out (a page's text taken a cell a line) has empty lines
+    only where a paragraph ends, after a table's last number too, where one would be taken for a blank cell."""
+    number = empty = False
+    for line in lines:
+        if not line.strip():
+            empty = number
+        elif _NUMBER_LINE.match(line):
+            if empty:
+                return True
+            number = True
+        else:
+            number = empty = False
+    return False
+
+
 def one_cell_a_line(lines: list[str]) -> list[str]:
     """The lines, with the cells that follow a label one a line (an empty line for an empty cell, at least one
     empty cell among them) rewritten as one tab-indented row after the label; in a text whose rows are cells
@@ -68,6 +85,8 @@ def one_cell_a_line(lines: list[str]) -> list[str]:
             else:
                 out.append(line)
         return out
+    if not keeps_empty_cells(lines):
+        return lines  # empty lines after a row of numbers are a paragraph's gap: its blank cells were left out
     out, i = [], 0
     while i < len(lines):
         line = lines[i]

@@ -102,7 +102,8 @@ class Page:
             raw.FPDFText_GetMatrix(textpage, i, matrix)
             size = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(matrix.c, matrix.d)
             box = _em_box(rect, matrix, size)
-            if matrix.b == 0 == matrix.c and matrix.d > 0 and _no_font_metrics(textpage, i, rect):
+            if matrix.b == 0 == matrix.c and matrix.d > 0 and (_no_font_metrics(textpage, i, rect)
+                                                               or _above_baseline(textpage, i, rect)):
                 box = _baseline_box(textpage, i, rect, size)
             x0, top, x1, bottom = self._box(*box)
             out.append({"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
@@ -157,6 +158,14 @@ def _no_font_metrics(textpage, i: int, loose: raw.FS_RECTF) -> bool:
         return False
     return all(abs(a - b) < 0.01 for a, b in ((left.value, loose.left), (right.value, loose.right),
                                               (bottom.value, loose.bottom), (top.value, loose.top)))
+
+
+def _above_baseline(textpage, i: int, loose: raw.FS_RECTF) -> bool:
+    """A loose box that starts above the character's baseline is the glyph's own box, not the font's (no font
+    descends upward): LibreOffice's Type 1 CJK fonts give “ and 一 such boxes, which left them a line of their own
+    inside a table cell ("3.危及“三安全一稳定”" read as "“ 一 3.危及 三安全 稳 ” 定")."""
+    x, y = ctypes.c_double(), ctypes.c_double()
+    return bool(raw.FPDFText_GetCharOrigin(textpage, i, x, y)) and loose.bottom > y.value + 0.01
 
 
 def _baseline_box(textpage, i: int, loose: raw.FS_RECTF, size: float):

@@ -12,17 +12,26 @@ the narrative or a warning. An identity that no choice satisfies (the publisher'
 """
 from __future__ import annotations
 
+import heapq
+
 SUMS_LIMIT = 50_000  # sums kept for one identity; beyond this it is left to the search
+# sums listed in one narrowing of a table, all identities and steps together (a count, not a time: the same on every
+# machine); beyond it the identities left are not looked at, and the search's choices are checked one by one
+WORK_LIMIT = 10_000_000
+CALL_LIMIT = 1_000_000  # of it for one identity at a time
 
 
 def _amount(x) -> float | int:
     return round(x, 6) if isinstance(x, float) else x
 
 
-def _sums(a: set, b) -> set:
-    """Every sum of one from a and one from b (rounded, for amounts with decimals)."""
+def _sums(a: set, b, decimals: bool | None = None) -> set:
+    """Every sum of one from a and one from b (rounded, for amounts with decimals; `decimals`: whether any of
+    them has decimals, if the caller knows)."""
     s = {x + y for x in a for y in b}
-    return {_amount(x) for x in s} if any(isinstance(x, float) for x in s) else s
+    if decimals is None:
+        decimals = any(isinstance(x, float) for x in s)
+    return {_amount(x) for x in s} if decimals else s
 
 
 def _prepared(instances, base: dict, rows, value):
@@ -48,47 +57,107 @@ def _prepared(instances, base: dict, rows, value):
     return out
 
 
+def _completes(front: set, x, need: set) -> bool:
+    """Whether some f in front has f + x in need (looked up from the smaller set: no set of sums is built)."""
+    if len(front) <= len(need):
+        return any(_amount(f + x) in need for f in front)
+    return any(_amount(n - x) in front for n in need)
+
+
 UNSAT = "unsat"  # what _supported says of an identity no choice satisfies
 
 
-def _supported(const, amounts: list[list]) -> list[set] | str | None:
+def _supported(const, amounts: list[list], budget: list | None = None) -> list[set] | str | None:
     """For each member, the amounts that some choice of the others completes to zero; UNSAT when the identity
-    cannot hold at all, None when its sums grow too many to tell."""
+    cannot hold at all, None when its sums grow too many to tell (or use up what is left of `budget`: [sums])."""
+    if budget is not None and budget[0] <= 0:
+        return None
+    sets = [set(a) for a in amounts]
+    fixed = [i for i, a in enumerate(sets) if len(a) == 1]
+    if fixed:  # a member with one amount left adds it whatever is chosen: the rest decide
+        rest = [i for i, a in enumerate(sets) if len(a) != 1]
+        found = _supported(_amount(const + sum(next(iter(sets[i])) for i in fixed)), [sets[i] for i in rest], budget)
+        if found is None or found == UNSAT:
+            return found
+        out = list(sets)
+        for i, a in zip(rest, found):
+            out[i] = a
+        return out
+    # the least and the most the members from i on can add: a partial sum they cannot bring to zero is dropped
+    low, high = [0] * (len(sets) + 1), [0] * (len(sets) + 1)
+    for i in range(len(sets) - 1, -1, -1):
+        low[i], high[i] = low[i + 1] + min(sets[i]), high[i + 1] + max(sets[i])
+    if not low[0] - 1e-6 <= -const <= high[0] + 1e-6:
+        return UNSAT
+    # whole numbers add up to whole numbers: only amounts with decimals need their sums rounded
+    decimals = isinstance(const, float) or any(isinstance(x, float) for a in sets for x in a)
     forward = [{const}]
-    for a in amounts:
-        nxt = _sums(forward[-1], set(a))
+    for i, a in enumerate(sets):
+        if _spent(budget, len(forward[-1]) * len(a)):
+            return None
+        lo, hi = -high[i + 1] - 1e-6, -low[i + 1] + 1e-6
+        nxt = {x for x in _sums(forward[-1], a, decimals) if lo <= x <= hi}
         if len(nxt) > SUMS_LIMIT:
             return None
         forward.append(nxt)
     if 0 not in forward[-1]:
         return UNSAT
     back = {0}
-    out: list[set] = [set()] * len(amounts)
-    for i in range(len(amounts) - 1, -1, -1):
+    out: list[set] = [set()] * len(sets)
+    for i in range(len(sets) - 1, -1, -1):
         need = {-b for b in back}  # what rows before i and row i must add
-        out[i] = {x for x in set(amounts[i]) if _sums(forward[i], (x,)) & need}
-        back = _sums(back, out[i])
+        if _spent(budget, len(sets[i]) * min(len(forward[i]), len(need)) + len(back) * len(sets[i])):
+            return None
+        out[i] = {x for x in sets[i] if _completes(forward[i], x, need)}
+        back = _sums(back, out[i], decimals)
         if len(back) > SUMS_LIMIT:
             return None
     return out
 
 
-def _propagate(prepared, alive: list[set], strict: bool) -> bool:
-    """Drop, identity by identity until nothing changes, the readings (indices in `alive`) some identity rules out.
-    False when a row is left with none, or (`strict`) an identity can no longer hold."""
+def _spent(budget: list | None, n: int) -> bool:
+    if budget is None:
+        return False
+    budget[0] -= n
+    return budget[0] < 0
+
+
+def _touching(prepared) -> dict[int, list[int]]:
+    """Row → the identities it takes part in."""
     touching: dict[int, list[int]] = {}
     for e, (_, members) in enumerate(prepared):
         for j, _ in members:
             touching.setdefault(j, []).append(e)
-    queue, queued = list(range(len(prepared))), set(range(len(prepared)))
+    return touching
+
+
+def _propagate(prepared, alive: list[set], strict: bool, touching=None, start=None, budget=None,
+               unsat: list | None = None) -> bool:
+    """Drop, identity by identity until nothing changes, the readings (indices in `alive`) some identity rules out.
+    False when a row is left with none, or (`strict`) an identity can no longer hold (not `strict`: such
+    identities are added to `unsat`). `start`: the identities to look at first (all of them if None; after a
+    change to one row of a state already narrowed, only that row's). `budget`: see _supported."""
+    touching = touching if touching is not None else _touching(prepared)
+
+    def size(e: int) -> int:  # how many choices the identity's rows leave: the smallest are looked at first
+        n = 1
+        for j, _ in prepared[e][1]:
+            n = min(n * len(alive[j]), 10 ** 12)
+        return n
+
+    queue = [(size(e), e) for e in (range(len(prepared)) if start is None else start)]
+    heapq.heapify(queue)
+    queued = {e for _, e in queue}
     while queue:  # an identity is looked at again only when one of its rows lost a reading
-        e = queue.pop()
+        _, e = heapq.heappop(queue)
         queued.discard(e)
         const, members = prepared[e]
-        ok = _supported(const, [{am[oi] for oi in alive[j]} for j, am in members])
+        ok = _bounded(const, [{am[oi] for oi in alive[j]} for j, am in members], budget)
         if ok is None or ok == UNSAT:
             if strict and ok == UNSAT:
                 return False
+            if ok == UNSAT and unsat is not None:
+                unsat.append(e)
             continue
         for (j, am), good in zip(members, ok):
             drop = {oi for oi in alive[j] if am[oi] not in good}
@@ -98,9 +167,21 @@ def _propagate(prepared, alive: list[set], strict: bool) -> bool:
                     return False
                 for f in touching[j]:
                     if f not in queued:
-                        queue.append(f)
+                        heapq.heappush(queue, (size(f), f))
                         queued.add(f)
     return True
+
+
+def _bounded(const, amounts, budget: list | None):
+    """_supported within CALL_LIMIT of what is left of `budget`: one identity whose sums grow too many is left
+    for now (looked at again when its rows have fewer readings), not allowed to use up the whole budget."""
+    if budget is None:
+        return _supported(const, amounts)
+    call = [min(CALL_LIMIT, budget[0])]
+    given = call[0]
+    ok = _supported(const, amounts, call)
+    budget[0] -= given - max(call[0], 0)
+    return ok
 
 
 def narrow(instances, base: dict, rows, value, budget: int = 30):
@@ -111,13 +192,19 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
     reading's part into a number (a blank counts as 0)."""
     prepared = _prepared(instances, base, rows, value)
     alive = [set(range(len(o))) for _, o in rows]
+    work = [WORK_LIMIT]
     root_ok = []
     for const, members in prepared:  # an identity broken whatever the rows read is the publisher's, not ours
         amounts = [am for _, am in members]
-        if _supported(const, amounts) != UNSAT:
+        if _supported(const, amounts, work) != UNSAT:
             root_ok.append((const, members))
     prepared = root_ok
-    _propagate(prepared, alive, strict=False)
+    touching = _touching(prepared)
+    # the search below looks again only at the identities of the row it changes: the state it starts from must
+    # hold strictly (an identity no longer able to hold stays so: no choice satisfies every identity)
+    broken: list = []
+    _propagate(prepared, alive, strict=False, touching=touching, budget=work, unsat=broken)
+    can_hold = not broken
     # readings that add the same to every identity (a blank and a 0 swapped) are one branch of the search
     amounts_of: list[list] = [[] for _ in rows]
     for _, members in prepared:
@@ -139,6 +226,9 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
                 groups[j].setdefault(sig[j][oi], set()).add(oi)
         open_rows = [j for j, g in enumerate(groups) if len(g) > 1]
         if not open_rows:
+            # every identity checked on the choice itself: one left unlooked at (too many sums) may not hold
+            if not all(abs(const + sum(am[min(alive[j])] for j, am in members)) < 1e-6 for const, members in prepared):
+                return True
             for j, a in enumerate(alive):
                 used[j] |= a
             if choice is None:
@@ -148,7 +238,8 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
         for members in groups[j].values():
             trial = [set(a) for a in alive]
             trial[j] = set(members)
-            if _propagate(prepared, trial, strict=True) and not search(trial):
+            if (can_hold and _propagate(prepared, trial, True, touching, touching.get(j, ()), work)
+                    and not search(trial)):
                 return False
         return True
 

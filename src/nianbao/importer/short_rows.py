@@ -7,6 +7,7 @@ nothing decides is read by preference with a warning. The printed numbers are ne
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -56,23 +57,39 @@ def coefficients(instances, keys) -> list[list[int]]:
 
 def placements(vals, keys, instances, types) -> list[tuple[str, ...]]:
     """Every way to put the printed numbers, in order, into the row's columns, the others blank, that satisfies
-    the row's own identities (a blank counts as 0, as a published blank is read)."""
-    n = len(keys)
+    the row's own identities (a blank counts as 0, as a published blank is read); in the order of the columns
+    taken (numbers as far left as they go first)."""
+    n, m = len(keys), len(vals)
     # each identity as one coefficient per column; where each printed number may stand (a sign only in a signed
     # column, a decimal point only in a decimal one)
     coefs = coefficients(instances, keys)
     nums = [float(t.number) for t in vals]
     fits = [[not (t.number.startswith("-") and types[s] != "signed" or "." in t.number and types[s] != "decimal")
              for s in range(n)] for t in vals]
-    out = []
-    for slots in itertools.combinations(range(n), len(vals)):
-        if not all(f[s] for f, s in zip(fits, slots)):
-            continue
-        if all(abs(sum(c[s] * x for s, x in zip(slots, nums))) < 1e-9 for c in coefs):
-            parts = [BLANK] * n
-            for s, t in zip(slots, vals):
-                parts[s] = t.number
+    # the identities complete at each column (its last column with a coefficient): checked as soon as it is passed
+    ends: list[list[int]] = [[] for _ in range(n)]
+    for e, c in enumerate(coefs):
+        last = max((s for s in range(n) if c[s]), default=None)
+        if last is not None:
+            ends[last].append(e)
+    out, parts = [], [BLANK] * n
+
+    def place(s: int, i: int, sums: list[float]):
+        """Columns s … are still to fill with the numbers from i on; sums: each identity's sum so far."""
+        if s == n:
             out.append(tuple(parts))
+            return
+        for take in ((True, False) if i < m else (False,)):
+            if take and not fits[i][s] or not take and n - s - 1 < m - i:
+                continue
+            new = [x + c[s] * nums[i] for x, c in zip(sums, coefs)] if take else sums
+            if any(abs(new[e]) > 1e-9 for e in ends[s]):
+                continue
+            parts[s] = vals[i].number if take else BLANK
+            place(s + 1, i + take, new)
+        parts[s] = BLANK
+
+    place(0, 0, [0.0] * len(coefs))
     return out
 
 
@@ -151,7 +168,45 @@ def reference_columns(text: str, rows) -> dict[int, tuple[int, list[float]]]:
         spread = [sum(statistics.pstdev(r[i][a] for r in rs) for i in range(n)) for a in range(3)]
         a = spread.index(min(spread))
         out[n] = (a, [statistics.median(r[i][a] for r in rs) for i in range(n)])
+    widths = {len(keys) for keys, _ in rows if len(keys) > 2} - set(out)
+    for n in widths:  # fewer than three complete rows: the columns from the numbers of every row laid out
+        found = clustered_columns(text, [vals for keys, vals in rows if len(keys) == n], n)
+        if found:
+            out[n] = found
     return out
+
+
+def clustered_columns(text: str, rows, n: int) -> tuple[int, list[float]] | None:
+    """Where a table's n columns stand, from every number of its rows laid out on one line (complete or not): the
+    numbers' anchors (start, centre or end) fall into n groups, far apart compared with each group's own width,
+    and every row's numbers into distinct groups from left to right. (anchor, centre of each group), or None
+    when the numbers do not group so clearly (a column blank in every row, a row laid out apart from the rest)."""
+    laid = [vals for vals in rows if vals and all(t.row is None for t in vals) and _one_line(text, vals)
+            and laid_out(text, vals)]
+    best = None
+    for a in range(3):
+        at = [[_anchors(text, t)[a] for t in vals] for vals in laid]
+        xs = sorted(x for r in at for x in r)
+        if len(xs) < n:
+            continue
+        cuts = sorted(sorted(range(1, len(xs)), key=lambda i: xs[i] - xs[i - 1])[-(n - 1):]) if n > 1 else []
+        groups = [xs[i:j] for i, j in zip([0, *cuts], [*cuts, len(xs)])]
+        if len(groups) != n:
+            continue
+        width = max(g[-1] - g[0] for g in groups)
+        apart = min((xs[i] - xs[i - 1] for i in cuts), default=0)
+        if apart < max(3.0, 2 * width):
+            continue
+        bounds = [g[-1] for g in groups]
+        for r in at:  # each row's numbers in distinct groups, left to right
+            slots = [bisect.bisect_left(bounds, x) for x in r]
+            if any(b <= a_ for a_, b in zip(slots, slots[1:])):
+                break
+        else:
+            score = width / apart
+            if best is None or score < best[0]:
+                best = (score, a, [statistics.median(g) for g in groups])
+    return None if best is None else (best[1], best[2])
 
 
 def laid_out(text: str, vals) -> bool:

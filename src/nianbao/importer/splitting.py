@@ -1,183 +1,22 @@
 """Splitting a row whose cells ran together ("640020470", "2648-18538", "300.0") into one number per column.
 
-Every reading of the digits as one number per key is a candidate (no leading zeros; a sign only where the column
-is signed, 2019 本年增/减; a decimal point only in a decimal column, the last piece of its run). The row's own
-identities prune the search; the table's identities decide among the rows' candidates; then, where they cannot,
+Every reading of the digits as one number per key is a candidate (digit_runs: no leading zeros; a sign only where
+the column is signed, 2019 本年增/减; a decimal point only in a decimal column, the last piece of its run). The
+row's own identities prune the search; the table's identities decide among the rows' candidates; then, where they cannot,
 what else the report states: a number the narrative quotes for one of the row's cells ("制发规范性文件77件"), and
 with last year's report the cross-year identities (Y-02). Each decision is named in a finding; a row nothing decides
 is read by a stated preference with a warning that names the other readings. Numbers are never changed.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 
 from ..filing import Finding
+from .column_search import by_columns
+from .digit_runs import arrangements, value, zero_stretches
 from .pruning import narrow_pending
-from .short_rows import coefficients
-
-SPLIT_LIMIT = 30_000  # steps of the search for one row (a number, not a time: the same on every machine)
-
-
-def as_number(s: str):
-    return float(s) if "." in s else int(s)
-
-
-def value(s: str):
-    """A candidate's part as a number for the identities: an inserted blank ("") counts as 0."""
-    return as_number(s) if s else 0
-
-
-def split_candidates(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None) -> list[tuple]:
-    """Every reading of the tokens as one number per key that satisfies the row's own identities; [] if there is
-    none or the search is too large (split_search says which)."""
-    found, finished = split_search(tokens, keys, instances, limit, types)
-    return found if finished else []
-
-
-def split_search(tokens, keys: list[str], instances=(), limit: int = SPLIT_LIMIT, types=None, blanks: int = 0):
-    """(every reading of the tokens as one number per key, each splittable run cut into one or more numbers, that
-    satisfies the row's own identities; whether the search finished within `limit` steps). `types`: the columns'
-    types (count | signed | decimal), which say where a sign and a decimal point may go. `blanks`: up to how many
-    cells may be blank ("" in a reading): a crawler that runs a row's cells together drops an empty one entirely.
-
-    Depth first from the row's end, cell by cell: a row prints its totals last, so they are read first and every
-    part read after them can only use up what is left of them. Each identity's partial sum is carried along; a
-    suffix is dropped as soon as an identity it completes fails, or when what the digits left could still add
-    cannot bring an identity to zero. Suffixes that leave the same digits and the same partial sums have the same
-    beginnings: they are searched once (memoised), which keeps the search polynomial, not exponential."""
-    n = len(keys)
-    types = types or ["count"] * n
-    eqs = coefficients(instances, keys)
-    first = [min((j for j, c in enumerate(co) if c), default=n) for co in eqs]
-    # what the cells before k can add to each identity, per unit of the largest value one of them can hold
-    up = [[sum(abs(c) if types[j] == "signed" else max(c, 0) for j, c in enumerate(co[:k])) for co in eqs]
-          for k in range(n + 1)]
-    down = [[sum(abs(c) if types[j] == "signed" else max(-c, 0) for j, c in enumerate(co[:k])) for co in eqs]
-            for k in range(n + 1)]
-    # +1 / −1 where every cell before k takes part in an identity with that coefficient (a row's parts before its
-    # total): then what they add is bounded below too, by the digits they must use up
-    same = [[next(iter({c for c in co[:k]}), 0) if k and len(set(co[:k])) == 1 and abs(co[0]) == 1
-             and all(types[j] != "signed" for j in range(k)) else 0 for co in eqs] for k in range(n + 1)]
-    shape = []  # (run or None, negative, integer digits, decimals or None) of each token
-    for t in tokens:
-        d = t.number if t.splittable else None
-        neg = bool(d) and d.startswith("-")
-        whole, dot, frac = (d or "")[neg:].partition(".")
-        shape.append((d, neg, whole, frac if dot else None))
-    before = [0]  # digits of the tokens before token i
-    for d, _, whole, _ in shape:
-        before.append(before[-1] + max(len(whole), 1))
-    memo: dict = {}
-    steps = [0]
-    exhausted = [False]
-
-    def pieces(i: int, end: int, kind: str | None):
-        """(the number that ends at digit `end` of token i, for a column of type `kind` (None: any); where the
-        digits before it end)."""
-        t = tokens[i]
-        d, neg, whole, frac = shape[i]
-        if d is None:
-            yield t.number or "", i - 1, None
-            return
-        tail = ""
-        if end == len(whole) and frac is not None:  # the last number of a run keeps its decimals
-            if kind not in (None, "decimal"):
-                return
-            tail = "." + frac
-        for j in range(end - 1, -1, -1):
-            head = whole[j:end]
-            if len(head) > 1 and head[0] == "0":
-                continue
-            if j:
-                yield head + tail, i, j
-            elif not neg:
-                yield head + tail, i - 1, None
-            elif kind in (None, "signed"):
-                yield "-" + head + tail, i - 1, None
-
-    def possible(sums: tuple, k: int, left: int, b: int) -> bool:
-        """Cells 0 … k−1 are still to read, from `left` digits, b of them blank."""
-        m = k - b  # the cells that take digits
-        if left < m or m < 0 or (m == 0) != (left == 0):
-            return False
-        cap = 10 ** (left - m + 1) - 1 if m else 0
-        for e, s in enumerate(sums):
-            if first[e] >= k:
-                if abs(s) > 1e-9:
-                    return False
-            elif same[k][e] and m:  # the least and the most m numbers made of the first `left` digits add up to
-                if not (least[left][m] - 1e-9 <= -same[k][e] * s <= most[left][m] + 1e-9):
-                    return False
-            elif not (s - cap * down[k][e] - 1e-9 <= 0 <= s + cap * up[k][e] + 1e-9):
-                return False
-        return True
-
-    def left_of(i: int, end: int | None) -> int:
-        return before[i] + end if end is not None else before[i + 1]
-
-    def rec(i: int, end: int | None, k: int, sums: tuple, b: int) -> list[tuple]:
-        key = (i, end, k, sums, b)
-        if key in memo:
-            return memo[key]
-        steps[0] += 1
-        if steps[0] > limit:
-            exhausted[0] = True
-            return []
-        if k == 0 or i < 0:
-            res = [()] if k == 0 and i < 0 else ([("",) * k] if i < 0 and b == k else [])
-        else:
-            res = []
-            left = left_of(i, end)
-            options = [("", None, None)] if b else []
-            options += pieces(i, len(shape[i][2]) if end is None else end, types[k - 1])
-            # the parts (of an identity whose cells before this one are all its parts) only grow with more digits:
-            # once one overshoots what is left of the total, the longer ones do too
-            grows = [e for e, co in enumerate(eqs) if same[k - 1][e] and same[k - 1][e] * co[k - 1] > 0]
-            for head, ni, nend in options:
-                steps[0] += 1
-                nb = b - (ni is None)
-                if ni is None:  # a blank cell: the digits stay where they are
-                    ni, nend, rest_left = i, end, left
-                else:
-                    rest_left = left_of(ni, nend) if ni >= 0 else 0
-                new = tuple(s + co[k - 1] * value(head) for s, co in zip(sums, eqs)) if head else sums
-                if head and any(same[k - 1][e] * new[e] > 1e-9 for e in grows):
-                    break
-                if not possible(new, k - 1, rest_left, nb):
-                    continue
-                for rest in rec(ni, nend, k - 1, new, nb):
-                    steps[0] += 1
-                    res.append((*rest, head))
-                if exhausted[0]:
-                    return res
-        memo[key] = res
-        return res
-
-    # least[p][c] / most[p][c]: the smallest / largest sum of c numbers that use up the first p digits exactly
-    inf = float("inf")
-    least = [[inf] * (n + 1) for _ in range(before[-1] + 1)]
-    most = [[-inf] * (n + 1) for _ in range(before[-1] + 1)]
-    least[0][0] = most[0][0] = 0
-    for i, (d, _, whole, _) in enumerate(shape):
-        for end in range(1, len(whole) + 1) if d is not None else [None]:
-            q = left_of(i, end if end != len(whole) else None)
-            for head, ni, nend in pieces(i, len(whole) if end is None else end, None):
-                p, v = (left_of(ni, nend) if ni >= 0 else 0), value(head)
-                for c in range(1, n + 1):
-                    if least[p][c - 1] < inf:
-                        least[q][c] = min(least[q][c], least[p][c - 1] + v)
-                        most[q][c] = max(most[q][c], most[p][c - 1] + v)
-    zero = tuple(0 for _ in eqs)
-    last = len(tokens) - 1
-    found = []
-    for b in range(min(blanks, n) + 1):  # exactly b blank cells (a row with a blank may also split without one)
-        if possible(zero, n, left_of(last, None) if tokens else 0, b):
-            found += rec(last, None, n, zero, b)
-        if exhausted[0]:
-            break
-    found.sort(key=lambda r: tuple(len(p) for p in r))  # the order of reading from the left, short numbers first
-    return found, not exhausted[0]
 
 
 def violations(instances, values: dict, previous: dict | None = None) -> int:
@@ -193,16 +32,48 @@ def violations(instances, values: dict, previous: dict | None = None) -> int:
     return bad
 
 
-def _preference(keys: list[str], parts: tuple, instances, limit: float = float("inf")) -> tuple:
-    """Order of preference among splits nothing else tells apart (the first is taken, with a warning)."""
+def blank_pattern(table, reading, pending) -> dict[str, int]:
+    """Per column of a table (the last part of its cells' keys): how many cells the rows already decided leave
+    blank, less how many they print — publishers blank the same columns in every row (a 法人 column never used)."""
+    score: dict[str, int] = {}
+    cells = [(k, v is None) for k, v in reading.raw.items() if k in table.cells]
+    for keys, _, options, *_ in pending:
+        if len(options) == 1:  # not the cells of a stretch of zeros whose blanks nothing placed
+            unsure = {c for a, b, _ in zero_stretches(options[0]) for c in range(a, b)}
+            cells += [(k, p == "") for c, (k, p) in enumerate(zip(keys, options[0])) if c not in unsure]
+    for k, blank in cells:
+        col = k.rsplit(".", 1)[1]
+        score[col] = score.get(col, 0) + (1 if blank else -1)
+    return score
+
+
+def off_pattern(keys: list[str], parts: tuple, pattern: dict[str, int], instances) -> int:
+    """How many cells of a reading go against the table's blank pattern (blank where the decided rows print,
+    printed where they leave it blank), and a row's 总计 left blank while the row prints digits."""
+    def lean(k: str) -> int:  # > 0: the column mostly blank in the decided rows, < 0: mostly printed
+        return pattern.get(k.rsplit(".", 1)[1], 0)
+
+    n = sum(lean(k) < 0 if p == "" else lean(k) > 0 for k, p in zip(keys, parts))
+    totals = {i.lhs[0].key for i in instances if len(i.lhs) == 1}
+    return n + sum(1 for k, p in zip(keys, parts) if k in totals and p == "" and any(parts))
+
+
+def _preference(keys: list[str], parts: tuple, instances, limit: float = float("inf"), pattern=None) -> tuple:
+    """Order of preference among splits nothing else tells apart (the first is taken, with a warning): no
+    identity broken, counts within the format's limit, plausible stocks, the table's blank pattern (blank_pattern),
+    then numbers of like length, fewer blanks, numbers to the left."""
     vals = {k: value(p) for k, p in zip(keys, parts)}
     too_large = sum(abs(v) > limit for v in vals.values())  # a count beyond the format's limit is no likely reading
     cols = {k.rsplit(".", 1)[1]: v for k, v in vals.items()}
     implausible = 0
     if "in_force" in cols:  # the stock in force is at least this year's flows
         implausible = (cols["in_force"] < cols.get("issued", 0)) + (cols["in_force"] < cols.get("repealed", 0))
-    return (violations(instances, vals), too_large, implausible, sum(len(p) ** 2 for p in parts),
-            tuple(-len(p) for p in parts))
+    return (violations(instances, vals), too_large, implausible, off_pattern(keys, parts, pattern or {}, instances),
+            sum(len(p) ** 2 for p in parts), parts.count(""), tuple(-len(p) for p in parts))
+
+
+def _label(table, key: str) -> str:
+    return f"“{table.column(table.cells[key].col).label}”"
 
 
 def _show(parts) -> str:
@@ -241,9 +112,16 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     decide nothing for sure (the reading they would need may be one not listed), so every split row that had
     several readings keeps them, the one that fits the identities first, with a warning."""
     fmt = reading.fmt
-    listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     table_keys = set(table.cells)
     instances = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= table_keys]
+    within = [(frozenset(i.keys), i) for i in instances]
+    row_inst = [[i for cells, i in within if cells <= set(p[0])] for p in pending]  # each row's own identities
+    pattern = blank_pattern(table, reading, pending)
+    for j, p in enumerate(pending):  # the preferred first: the table's search takes the first readings that fit
+        if p[5] == "split":
+            key = functools.partial(_preference, p[0], instances=row_inst[j], limit=fmt.count_limit, pattern=pattern)
+            pending[j] = (*p[:2], sorted(p[2], key=key), *p[3:])
+    listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     # a cell printed blank counts as 0 in the identities, as the checks read an imported report
     fixed = {k: (v if isinstance(v, (int, float)) else 0) for k, v in reading.raw.items()
              if k in table_keys and (v is None or isinstance(v, (int, float)))}
@@ -259,7 +137,10 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if len(p[2]) == 1:
             base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
     rows = [(pending[j][0], pending[j][2]) for j in ambiguous]
-    found = _consistent(instances, base, rows) if ambiguous and not (settled and first) else None
+    found = None
+    if ambiguous and not (settled and first):  # column by column where it applies (表三), else row by row
+        found = by_columns(instances, base, rows, value)
+        found = _consistent(instances, base, rows) if found is None else found
     # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
     joint = {j: first[j] for j in ambiguous if first.get(j) is not None}
     if found is None and ambiguous and not joint:  # too many to search exactly: one choice that keeps the identities
@@ -271,7 +152,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             joint[j] = chosen
             if len(options) == 1:
                 decided_by_table.add(j)
-    elif ambiguous and space <= 50_000:
+    elif ambiguous and space <= 50_000 and not (settled and first):  # narrow settled: nothing left to search
         for j, p in enumerate(pending):
             if len(p[2]) == 1:
                 base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
@@ -296,13 +177,13 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
                 joint.setdefault(j, winners[0][pos])
     unique, by_table = [], []
     for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
-        inst = [i for i in fmt.sum_instances(previous=False) if set(i.keys) <= set(keys)]
+        inst = row_inst[j]
         printed = " ".join(t.number for t in vals)
         if kind == "blank":
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]
             _place_blanks(doc, table, keys, vals, options, what, "position" if j in by_position else
-                          j in decided_by_table, reading, assign, gaps or {})
+                          j in decided_by_table, reading, assign, gaps or {}, claims)
             continue
         how = []
         if len(options) > 1:
@@ -312,12 +193,23 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if len(narrowed) < len(options):
                 options = narrowed
                 how.append("上年报告（现行有效件数衔接 Y-02 等跨年度关系）")
-        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst, fmt.count_limit)))
+        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst, fmt.count_limit,
+                                                                                pattern)))
         doubt = bool(partial) and len(listed[j]) > 1 and not how
         if doubt:  # what the identities chose among readings not all listed: still a guess, named with the others
             options = ranked = ranked + [o for o in listed[j] if o not in ranked]
-        parts = ranked[0]
+        # which zeros of a stretch were the blanks: as the table's other rows leave them, else the printed 0 first
+        parts = min(arrangements(ranked[0], limit=200)[1],
+                    key=lambda a: (off_pattern(keys, a, pattern, inst), tuple(-len(p) for p in a)))
         assign(keys, _expand(vals, parts), [p or None for p in parts])
+        stretches = zero_stretches(parts)
+        if stretches and len(options) == 1:  # every number decided, not which of a stretch's zeros were blank
+            cols = [c for a, b, _ in stretches for c in range(a, b)]
+            reading.findings.append(Finding(
+                "IMP-BLANK", "warning", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，各数已确定为 {_show(parts)}；"
+                f"但连写时省略了空白单元格，{'、'.join(_label(table, keys[c]) for c in cols)}中哪些是空白、哪些印的是 0 "
+                "无法区分，暂按此读取（空白按 0 计，各数值不受影响），请核对原文", keys=[keys[c] for c in cols],
+                cells=[doc.place(vals[0].pos)], actual=printed, expected=_show(parts)))
         if len(options) == 1 and how:
             reading.findings.append(Finding(
                 "IMP-SPLIT", "info", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，表格勾稽关系无法确定拆分，"
@@ -458,7 +350,7 @@ def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -
 POSITION = "各数在行中的位置（与本表完整各行或表头各栏的位置比对）"
 
 
-def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps):
+def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps, claims=()):
     from . import short_rows
 
     how = POSITION if by_table == "position" else "表格勾稽关系" if by_table else "本行勾稽关系"
@@ -466,6 +358,13 @@ def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assi
         chosen = short_rows.by_position(doc.text, vals, options, gaps)
         if chosen is not None:
             options, how = [chosen], POSITION
+    # a number the narrative states ("行政复议结果纠正146件") decides a row whose identities stay within it (表二,
+    # 表四's one row): a row sharing identities with others keeps the reading chosen with theirs
+    if len(options) > 1 and all(set(i.keys) <= set(keys) for i in reading.fmt.sum_instances(previous=False)
+                                if set(i.keys) & set(keys)):
+        stated, sentences = _stated(keys, options, claims)
+        if sentences:
+            options, how = stated, "和".join(f"正文“{s}”" for s in sentences)
     parts = options[0]
     assign(keys, short_rows.fill(vals, parts), [p or None for p in parts])
     blank = "、".join(f"“{table.column(table.cells[k].col).label}”" for k, p in zip(keys, parts) if not p)

@@ -17,7 +17,8 @@ from ..filing import BLANK_MARKS, Finding
 from ..formats import ReportFormat, Table, parse_cell, parse_range
 from . import labels, short_rows
 from .document import CELL, END, ROW, Doc
-from .splitting import SPLIT_LIMIT, as_number, resolve, split_candidates, split_search, violations
+from .digit_runs import SPLIT_LIMIT, as_number, split_candidates, split_search
+from .splitting import resolve, violations
 
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _NOTE = re.compile(r"\s*[（(]([^（）()\n]{1,40})[）)]")
@@ -138,23 +139,76 @@ def read_tables(doc: Doc, fmt: ReportFormat, regions: dict[str, tuple[int, int]]
                 previous: dict | None = None) -> Reading:
     """Read every table of `fmt` from its region (by sheet name) of the document. `claims`: what the narrative
     states about cells (narrative_numbers.claims), and `previous`: last year's values, both used only to choose
-    among the splits of digits run together that the identities cannot decide."""
+    among the splits of digits run together that the identities cannot decide.
+    A report whose digits ran together leaves cells blank only if it shows that it does: a row, in any of its
+    tables, that no reading without a blank fits (a report that prints every 0, 表三's empty rows as "0000000",
+    shows none). Then a blank may hide in any row of any table, one that also splits without it too: every table
+    is read again allowing for blanks. Where none shows, the rows are read without blanks, but a row that a blank
+    left out would let read otherwise is still named in a warning: not seeing one is no proof there is none."""
+    tables = [(t, regions[t.sheet]) for t in fmt.tables.values() if regions.get(t.sheet)]
+    read = [_read_alone(doc, fmt, t, region, claims, previous, False) for t, region in tables]
+    shown = any(searched.showed_blanks for _, searched in read)
+    for i, ((t, region), (r, searched)) in enumerate(zip(tables, read)):
+        if searched.without_blanks:
+            alt = _read_alone(doc, fmt, t, region, claims, previous, True)
+            if shown:
+                read[i] = alt
+            else:
+                r.findings += _unless_blanks(doc, t, r, alt[0])
     reading = Reading(fmt)
-    for table in fmt.tables.values():
-        region = regions.get(table.sheet)
-        if region:
-            _read_with_blanks_if_needed(doc, table, tokenize(doc.text, *region), reading, claims, previous)
+    for r, _ in read:  # each table's reading uses no other table's cells
+        reading.raw.update(r.raw)
+        reading.where.update(r.where)
+        reading.findings += r.findings
+        reading.clean += r.clean
+        reading.rows_found |= r.rows_found
+        reading.variants += r.variants
     return reading
 
 
-def _read_with_blanks_if_needed(doc: Doc, table: Table, tokens, reading: Reading, claims, previous):
+def _unless_blanks(doc: Doc, table: Table, ours: Reading, alt: Reading) -> list[Finding]:
+    """Warnings on the rows read without blanks that, allowing for blanks left out (`alt`), read otherwise or
+    become doubtful."""
+    def doubted(r: Reading) -> set:
+        return {k for f in r.findings if f.severity != "info" for k in f.keys}
+
+    differ = {k for k in table.cells if ours.raw.get(k) != alt.raw.get(k)}
+    doubt = differ | (doubted(alt) - doubted(ours))
+    out = []
+    for f in alt.findings:
+        keys = [k for k in f.keys if k in doubt]
+        if not keys or f.severity == "info" or not f.actual:
+            continue
+        doubt -= set(f.keys)
+        read = " / ".join("空" if ours.raw.get(k) is None else str(ours.raw.get(k)) for k in f.keys)
+        out.append(Finding("IMP-BLANK", "warning", f"{table.sheet}连写的“{f.actual}”按每个单元格都印有数字读取为 {read}；"
+                           "本报告未见省略的空白单元格，但若原表此处有空白单元格被略去，这些数字另有拆法，请核对原文",
+                           keys=list(f.keys), cells=f.cells, actual=f.actual))
+    if doubt:
+        out.append(Finding("IMP-BLANK", "warning", f"{table.sheet}按每个单元格都印有数字读取；若原表有空白单元格被略去，"
+                           "这些单元格的数字另有读法，请核对原文", keys=sorted(doubt, key=list(table.cells).index)))
+    return out
+
+
+def _read_alone(doc: Doc, fmt: ReportFormat, table: Table, region, claims, previous, blanks: bool):
+    """(one table's reading, how its rows were searched: _split_rows)."""
+    reading = Reading(fmt)
+    searched = _read_with_blanks_if_needed(doc, table, tokenize(doc.text, *region), reading, claims, previous,
+                                           blanks)
+    return reading, searched
+
+
+def _read_with_blanks_if_needed(doc: Doc, table: Table, tokens, reading: Reading, claims, previous,
+                                blanks: bool = False):
     """A table whose rows ran together is first read without blank cells where every row splits without one;
     if its identities then fail, a blank a crawler dropped may hide in a row that also splits without it: read
-    again with blanks allowed in every row, and keep that reading if it breaks fewer identities."""
+    again with blanks allowed in every row, and keep that reading if it breaks fewer identities. Returns how the
+    table's rows were first searched (_split_rows)."""
     before = copy.deepcopy((reading.raw, reading.where, reading.findings, reading.clean, reading.rows_found,
                             reading.variants))
-    if not _read_table(doc, table, tokens, reading, claims, previous):
-        return
+    searched = _read_table(doc, table, tokens, reading, claims, previous, blanks)
+    if not searched.without_blanks:
+        return searched
     inst = [i for i in reading.fmt.sum_instances(previous=False) if set(i.keys) <= set(table.cells)]
 
     def broken(r: Reading) -> int:
@@ -162,19 +216,20 @@ def _read_with_blanks_if_needed(doc: Doc, table: Table, tokens, reading: Reading
 
     first = broken(reading)
     if not first:
-        return
+        return searched
     again = Reading(reading.fmt)
     again.raw, again.where, again.findings, again.clean, again.rows_found, again.variants = copy.deepcopy(before)
     _read_table(doc, table, tokens, again, claims, previous, blanks=True)
     if broken(again) < first:
         reading.raw, reading.where, reading.findings = again.raw, again.where, again.findings
         reading.clean, reading.rows_found, reading.variants = again.clean, again.rows_found, again.variants
+    return searched
 
 
 def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, claims, previous,
-                blanks: bool = False) -> bool:
-    """Read one table into `reading`; whether a row ran together in running text without blank cells allowed
-    for (see _split_rows)."""
+                blanks: bool = False):
+    """Read one table into `reading`; how its rows were searched (_split_rows: read without blank cells allowed
+    for, and whether a row showed some)."""
     fmt = reading.fmt
     known = labels.table_texts(table)
     # the text of the region, normalised, and for each of its characters the token it came from
@@ -314,7 +369,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         gaps = short_rows.reference_columns(doc.text, [(k, v) for k, v, _, _ in rows])
         resolve(doc, table, pending, reading, lambda k, v, n: _assign(doc, table, k, v, reading, n), claims, previous,
                 gaps, partial)
-    return searched.without_blanks
+    return searched
 
 
 def _split_rows(fmt: ReportFormat, rows, force: bool = False):
@@ -327,7 +382,7 @@ def _split_rows(fmt: ReportFormat, rows, force: bool = False):
     def search(keys, vals, types, inst, blanks=0):
         key = (tuple(keys), blanks)
         if key not in plain:
-            plain[key] = split_search(vals, keys, inst, types=types, blanks=blanks)
+            plain[key] = split_search(vals, keys, inst, types=types, blanks=blanks, widest=len(str(fmt.count_limit)))
         return plain[key]
 
     flat = [(keys, vals) for keys, vals, _, _ in rows
@@ -344,6 +399,7 @@ def _split_rows(fmt: ReportFormat, rows, force: bool = False):
         return search(keys, vals, types, inst, blanks)
 
     searched.without_blanks = bool(flat) and not has_blanks
+    searched.showed_blanks = has_blanks and not force
     return searched
 
 

@@ -1,0 +1,153 @@
+"""The readings of a table's doubtful rows searched column by column, for tables whose identities each stay within
+one column (表三: T3-01 and T3-03 for every column; a row's own 总计 is kept by every reading already).
+
+A row by row search carries every identity's partial sum along and drowns in them when many blanks were dropped
+(each row then has a dozen readings, the blanks in any of its columns). Column by column, an identity is complete
+within its column: the search picks every row's number in column 1, keeps the picks that satisfy column 1's
+identities, then column 2, … What a row can still read after its first columns depends only on which of its
+readings are left — so rows whose readings' first columns differ but leave the same rest meet in one state, and a
+state found dead once is not searched again. Bounded by a count of steps; None when it runs out or does not apply.
+"""
+from __future__ import annotations
+
+STEPS = 250_000  # sums and picks tried, over the whole table: a count, the same on every machine
+EVERY = 40_000  # of which on listing every choice, before settling for one
+
+
+class _OutOfSteps(Exception):
+    pass
+
+
+def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: int = EVERY):
+    """For rows (keys, readings) of one table, all of the same columns: (for each row, the readings that take part
+    in some choice of one reading per row under which every identity holds; one such choice), ([], []) when there
+    is none, None when an identity spans columns or the steps run out."""
+    n = len(rows[0][0])
+    cols = [k.rsplit(".", 1)[1] for k in rows[0][0]]
+    if any(len(keys) != n or [k.rsplit(".", 1)[1] for k in keys] != cols for keys, _ in rows):
+        return None
+    where = {k: (r, c) for r, (keys, _) in enumerate(rows) for c, k in enumerate(keys)}
+    per_col: list[list] = [[] for _ in range(n)]
+    for inst in instances:
+        terms = [(t.coef, t.key) for t in inst.lhs] + [(-t.coef, t.key) for t in inst.rhs]
+        open_terms = [(c, where[k]) for c, k in terms if k in where]
+        if not open_terms or len({r for _, (r, _) in open_terms}) == 1 and all(k in where for _, k in terms):
+            continue  # the row's own identity: every reading keeps it
+        if any(k not in where and k not in base for _, k in terms):
+            continue
+        if len({c for _, (_, c) in open_terms}) > 1:
+            return None
+        const = sum(c * base[k] for c, k in terms if k not in where)
+        coef: dict[int, float] = {}
+        for c, (r, _) in open_terms:
+            coef[r] = coef.get(r, 0) + c
+        per_col[open_terms[0][1][1]].append((const, coef))
+    numbers = [[tuple(value(x) for x in o) for o in options] for _, options in rows]
+    start = tuple(frozenset(range(len(o))) for o in numbers)
+    steps = [0]
+    dead: set = set()
+    good: dict = {}  # (column, state) → the picks from it that lead to a complete choice: [(values, next state)]
+
+    def picks(c: int, state: tuple):
+        """Every choice of one number per row in column c, from the readings each row has left, that satisfies
+        column c's identities; with the readings each row then keeps."""
+        firsts = []
+        for r, alive in enumerate(state):
+            seen: dict = {}
+            for o in sorted(alive):  # the preferred reading's number first
+                seen.setdefault(numbers[r][o][c], set()).add(o)
+            firsts.append([(v, frozenset(s)) for v, s in seen.items()])
+        eqs = per_col[c]
+        order = sorted(range(len(rows)), key=lambda r: (-len(eqs) + sum(r in coef for _, coef in eqs), len(firsts[r])))
+        amounts = [[tuple(coef.get(r, 0) * v for _, coef in eqs) for v, _ in firsts[r]] for r in order]
+        # the partial sums of the identities after each row, forward, then only those the rows after can close
+        forward = [{tuple(const for const, _ in eqs)}]
+        for am in amounts:
+            nxt = set()
+            for x in forward[-1]:
+                for a in am:
+                    nxt.add(tuple(round(p + q, 6) for p, q in zip(x, a)))
+            steps[0] += len(nxt)
+            if steps[0] > budget[0]:
+                raise _OutOfSteps
+            forward.append(nxt)
+        zero = tuple(0 for _ in eqs)
+        if zero not in forward[-1]:
+            return
+        viable = [set() for _ in forward]
+        viable[-1] = {zero}
+        for i in range(len(amounts) - 1, -1, -1):
+            viable[i] = {x for x in forward[i] if any(tuple(round(p + q, 6) for p, q in zip(x, a)) in viable[i + 1]
+                                                      for a in amounts[i])}
+        chosen: list = [None] * len(rows)
+
+        def rec(i: int, x: tuple):
+            if i == len(order):
+                yield tuple(chosen)
+                return
+            r = order[i]
+            for (v, keep), a in zip(firsts[r], amounts[i]):
+                y = tuple(round(p + q, 6) for p, q in zip(x, a))
+                if y in viable[i + 1]:
+                    steps[0] += 1
+                    if steps[0] > budget[0]:
+                        raise _OutOfSteps
+                    chosen[r] = (v, keep)
+                    yield from rec(i + 1, y)
+
+        yield from rec(0, next(iter(forward[0])))
+
+    def complete(c: int, state: tuple, every: bool) -> bool:
+        """Whether the state leads to a complete choice; `every`: find all the picks that do (else the first)."""
+        if c == n:
+            return True
+        if (c, state) in dead:
+            return False
+        if (c, state) in good:
+            return True
+        ok = []
+        for pick in picks(c, state):
+            nxt = tuple(keep for _, keep in pick)
+            if complete(c + 1, nxt, every):
+                ok.append((tuple(v for v, _ in pick), nxt))
+                if not every:
+                    break
+        if ok:
+            good[(c, state)] = ok
+            return True
+        dead.add((c, state))
+        return False
+
+    budget = [every]
+    try:
+        if not complete(0, start, True):
+            return [], []
+    except _OutOfSteps:  # too many choices to list them all: one of them, the rows left as they were
+        steps[0], good, dead = every, {}, set()
+        budget[0] = limit
+        try:
+            if not complete(0, start, False):
+                return [], []
+        except _OutOfSteps:
+            return None
+        state = start
+        for c in range(n):
+            state = good[(c, state)][0][1]
+        return [list(options) for _, options in rows], [rows[r][1][min(alive)] for r, alive in enumerate(state)]
+    # the readings each row keeps on some complete path, and the first path (the preferred readings first)
+    used = [set() for _ in rows]
+    frontier = {start}
+    for c in range(n):
+        nxt = set()
+        for state in frontier:
+            for _, after in good.get((c, state), ()):
+                nxt.add(after)
+        frontier = nxt
+    for state in frontier:
+        for r, alive in enumerate(state):
+            used[r] |= alive
+    one, state = [], start
+    for c in range(n):
+        state = good[(c, state)][0][1]
+    one = [rows[r][1][min(alive)] for r, alive in enumerate(state)]
+    return [[o for i, o in enumerate(options) if i in u] for (_, options), u in zip(rows, used)], one
