@@ -169,7 +169,7 @@ def test_statuses_equal_what_was_built(collected):
     data = collected["data"]
     assert collected["result"].exit_code == 1  # missing and failed units
     assert set(data) == {"units", "unusable", "summary"} and set(data["summary"]) == {"cells"}
-    assert all(set(u) == {"code", "name", "status", "files", "errors", "warnings"} for u in data["units"])
+    assert all(set(u) == {"code", "name", "status", "files", "errors", "warnings", "notices"} for u in data["units"])
     assert all(set(u) == {"file", "reason"} for u in data["unusable"])
     got = {u["code"]: u["status"] for u in data["units"]}
     assert got == EXPECTED

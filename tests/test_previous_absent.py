@@ -133,3 +133,21 @@ def test_the_desk_says_so_on_the_verdict_of_a_unit_its_last_year_lacks(desk, off
     assert "<script>" not in page.text and "保存说明" not in page.text
     sub, page = subs["D02"]  # held: compared with its own last year, no 说明
     assert not notices(sub.result) and any(f["rule"] == "Y-01" for f in sub.result["findings"])
+
+
+def test_collect_says_so_too(office, tmp_path):
+    """collect --previous: the unit last year lacks passes as before, and the 说明 is printed and in the JSON."""
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位代码,单位名称\n" + "".join(f"{u.code},{u.name}\n" for u in THERE + [ABSENT]),
+                      encoding="utf-8")
+    args = ["collect", office / "本年", "--roster", roster, "--year", "2025", "--previous", office / "上年",
+            "--no-report", "--key-file", office / "office.key"]
+    text = run_cli(*args, "-o", tmp_path / "out")
+    assert text.returncode == 1 and "Traceback" not in text.stderr  # A01/A02 contradict their last year
+    (line,) = [x for x in text.stdout.splitlines() if "上年数据中没有" in x]
+    assert line.strip().startswith(f"{ABSENT.code} {ABSENT.name} — 说明：")
+    data = json.loads(run_cli(*args, "-o", tmp_path / "out2", "--json").stdout)
+    units = {u["code"]: u for u in data["units"]}
+    assert units[ABSENT.code]["status"] == "passed" and len(units[ABSENT.code]["notices"]) == 1
+    assert said_absent({"message": units[ABSENT.code]["notices"][0]}, ABSENT)
+    assert all(units[u.code]["notices"] == [] for u in THERE)

@@ -23,7 +23,7 @@ SENDBACK_DIR = "退回"
 REPORT_DIR = "报告"
 
 
-def collect(returns, roster: list[Unit], year: int, key: bytes, previous: dict | None = None,
+def collect(returns, roster: list[Unit], year: int, key: bytes, previous=None,
             workers: int | None = None, progress=None, files: list[Path] | None = None) -> Register:
     """Read every workbook under `returns` (or the given `files` found there) and add each to a register of the
     roster. `progress(n)` is called per file."""

@@ -63,6 +63,11 @@ class Submission:
     def warnings(self) -> list[dict]:
         return [f for f in self.result["findings"] if f["severity"] == "warning"]  # a 说明 (info) is neither
 
+    @property
+    def notices(self) -> list[dict]:
+        """The 说明 (info): e.g. that last year's data lacks the unit, so the cross-year checks did not run."""
+        return [f for f in self.result["findings"] if f["severity"] == "info"]
+
 
 class Values:
     """A return's numbers in its format's key order, read like a dict: a tenth of a dict's memory, which counts
@@ -295,7 +300,8 @@ def to_json(c: Register) -> dict:
     units = [{"code": r.unit.code, "name": r.unit.name, "status": r.status,
               "files": [s.file for s in r.submissions],
               "errors": len(r.latest.errors) if r.latest else 0,
-              "warnings": len(r.latest.warnings) if r.latest else 0} for r in c.records]
+              "warnings": len(r.latest.warnings) if r.latest else 0,
+              "notices": [f["message"] for f in r.latest.notices] if r.latest else []} for r in c.records]
     unusable = [{"file": f, "reason": why} for f, why in c.unusable]
     i01 = c.fmt.rules["I01"]
     for r in c.strangers:

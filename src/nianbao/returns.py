@@ -91,11 +91,14 @@ def examine(path: Path, key: bytes | None, previous=None, received: dt.datetime 
 
 def _examine(path_str: str) -> dict:
     path = Path(path_str)
+    if hasattr(_PREVIOUS, "match"):  # LastYears: matched from the file's one reading, an absent unit said so
+        return examine(path, _KEY, _PREVIOUS)
     return examine(path, _KEY, _previous_for(path) if _PREVIOUS else None)
 
 
-def examine_all(paths: list[Path], key: bytes, previous: dict | None = None, workers: int | None = None):
-    """One result per path, in order, streamed from a process pool on every core (one process as a fallback)."""
+def examine_all(paths: list[Path], key: bytes, previous=None, workers: int | None = None):
+    """One result per path, in order, streamed from a process pool on every core (one process as a fallback).
+    `previous`: last_year.LastYears, or a dict of last year's filings by ("code"|"name", …) (load_previous)."""
     from .review import parallel_map, preload
 
     preload()

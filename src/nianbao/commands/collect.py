@@ -21,7 +21,7 @@ def _inside(a: Path, b: Path) -> bool:
 @click.option("--roster", required=True, type=click.Path(dir_okay=False), help="单位名单（CSV 或 XLSX）")
 @click.option("--year", "year", type=int, required=True, help="报告年度，例如 2025")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="输出文件夹（不能在 RETURNS 内）")
-@click.option("--previous", type=click.Path(), help="上年数据文件夹（上年的返回表或已发布的年度报告），按单位代码、名称对应")
+@click.option("--previous", type=click.Path(), help="上年数据（上年的返回表、上年的区级汇总表或已发布的年度报告，文件或文件夹），按单位代码、名称对应")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 @click.option("--key-file", type=click.Path(dir_okay=False), default=None,
               help="本办公室的签名密钥文件（与生成模板时相同；默认 ~/.config/nianbao/office.key）")
@@ -36,7 +36,6 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
     from .. import collect as col
     from ..formats import format_for_year
     from ..identity import load_key
-    from ..returns import load_previous
     from ..roster import read_roster
     from .template import _year
 
@@ -58,7 +57,12 @@ def command(returns, roster, year, output, previous, as_json, key_file, district
         text = read_narrative(narrative, fmt)[0]
     district = (district or col.default_district(units)).strip()
     warn = lambda m: click.secho(m, fg="yellow", err=True)  # noqa: E731
-    prev = load_previous(previous, warn) if previous else None
+    if previous:
+        from ..last_year import LastYears
+
+        prev = LastYears.load(previous, warn)  # a return whose unit is not there is told so (review.review_file)
+    else:
+        prev = None
 
     from ..review import find_workbooks
 
@@ -93,6 +97,9 @@ def _print(c, out, outdir: Path):
         if r.status != "passed":
             extra = f"：{r.latest.file}，{len(r.latest.errors)} 处错误，{len(r.latest.warnings)} 处警告" if r.latest else ""
             click.secho(f"  {r.unit.code} {r.unit.name} — {STATUS[r.status]}{extra}", fg=colour[r.status])
+    for r in c.records:  # a 说明 does not change the status, but is said: last year lacked the unit, say
+        for f in r.latest.notices if r.latest else ():
+            click.secho(f"  {r.unit.code} {r.unit.name} — 说明：{f['message']}")
     for r in c.strangers:
         click.secho(f"  名单外单位：{r.unit.name}（{r.unit.code or '无代码'}）— {', '.join(s.file for s in r.submissions)}",
                     fg="yellow")
