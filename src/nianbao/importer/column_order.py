@@ -13,20 +13,29 @@ from .document import CELL, END, ROW, Doc, is_page_furniture
 _NUMBER_LINE = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*$")
 
 
-def longest_number_run(text: str) -> int:
-    """The most lines in a row that hold one number each and nothing else (blank lines and page numbers aside; a
-    row of numbers only counts its numbers)."""
-    best = run = 0
+def number_runs(text: str) -> list[int]:
+    """The lengths of the runs of lines that hold one number each and nothing else (blank lines and page numbers
+    aside; a row of numbers only counts its numbers)."""
+    out, run = [], 0
     for line in text.split("\n"):
         if line.startswith(ROW):  # lines of numbers the text reader gathered into a row (cell_lines.py)
             cells = [c for c in line.strip(ROW + END).split(CELL) if c.strip()]
-            run = run + len(cells) if all(_NUMBER_LINE.match(c) for c in cells) else 0
+            numbers = all(_NUMBER_LINE.match(c) for c in cells)
+            step = len(cells)
         elif not line.strip() or is_page_furniture(line):
             continue
         else:
-            run = run + 1 if _NUMBER_LINE.match(line) else 0
-        best = max(best, run)
-    return best
+            numbers, step = bool(_NUMBER_LINE.match(line)), 1
+        if numbers:
+            run += step
+        elif run:
+            out.append(run)
+            run = 0
+    return out + [run] if run else out
+
+
+def longest_number_run(text: str) -> int:
+    return max(number_runs(text), default=0)
 
 
 def column_by_column(doc: Doc, fmt, sections: dict) -> str | None:
@@ -50,6 +59,10 @@ def column_by_column(doc: Doc, fmt, sections: dict) -> str | None:
     start = min(a for a, _, _ in spans)
     stop = min([a for a in flat if a > start] or [max(e for _, _, e in spans)])
     widest = max(rowed, key=lambda t: max(len(r.columns) for r in t.rows))
-    if longest_number_run(doc.text[start:stop]) > 2 * max(len(r.columns) for r in widest.rows):
+    # a row's numbers follow its label: more numbers in a run than the widest row holds means they were printed
+    # apart from their rows — once by far, or twice (pdftotext's default mode prints some blocks of a row or two)
+    width = max(len(r.columns) for r in widest.rows)
+    runs = number_runs(doc.text[start:stop])
+    if max(runs, default=0) > 2 * width or sum(r > width for r in runs) >= 2:
         return widest.sheet
     return None

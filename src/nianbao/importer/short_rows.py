@@ -216,6 +216,8 @@ def laid_out(text: str, vals) -> bool:
     before = text[start:vals[0].pos]
     gaps = [text[a.pos + len(a.raw):b.pos] for a, b in zip(vals, vals[1:])]
     wide = sum(g.count(" ") >= 2 for g in gaps)
+    if not before and len(vals) == 1:
+        return False  # one number alone at the start of its line (a cell a line: PyMuPDF) stands in no column
     return (before.endswith("  ") or not before.strip()) and (not gaps or 2 * wide >= len(gaps))
 
 
