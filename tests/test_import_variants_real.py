@@ -417,6 +417,19 @@ def test_word_table_saved_as_text_one_cell_a_line(tmp_path, seed):
     assert errors(back) == []
 
 
+def test_word_table_saved_as_text_whose_only_blanks_open_their_rows(tmp_path):
+    """Saved as text, a blank first cell is an empty line between the row's label and its numbers — the only sign, in
+    a report whose blanks all open their rows, that the text keeps empty cells (it once read as a paragraph gap)."""
+    fmt = load_format("2021")
+    values = values_for("2021", 12)
+    for key in ("t2.regulations.issued", "t2.normative_docs.issued"):
+        values[key] = None
+    shown = {k: ("" if v is None else v) for k, v in values.items()}
+    back = imported(tmp_path, report_text(fmt, shown, sep="\n"))
+    assert back.values == values
+    assert not [f for f in back.findings if f.rule == "IMP-BLANK" and f.severity == "warning"]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_table_copied_as_text_with_tabs_keeps_its_blank_cells(tmp_path, seed):
     """A table copied from a web page or Word into Notepad: cells between tabs, a blank cell two tabs in a row. The

@@ -55,18 +55,20 @@ def tab_row(line: str) -> bool:
 
 def keeps_empty_cells(lines: list[str]) -> bool:
     """Whether a text of cells one a line keeps an empty cell as an empty line: somewhere an empty line stands
-    between two numbers. A text that leaves empty cells out (a page's text taken a cell a line) has empty lines
-    only where a paragraph ends, after a table's last number too, where one would be taken for a blank cell."""
-    number = empty = False
+    between two numbers, or between a row's label and its first number (the row's first cell blank). A text that
+    leaves empty cells out (a page's text taken a cell a line) has empty lines only where a paragraph ends, after a
+    table's last number too, where one would be taken for a blank cell."""
+    before, before_line = None, ""  # what the last line with text held: "number" or "label", and that line
+    empty = False
     for line in lines:
         if not line.strip():
-            empty = number
+            empty = before is not None
         elif _NUMBER_LINE.match(line):
-            if empty:
+            if empty and (before == "number" or _label(before_line)):
                 return True
-            number = True
+            before, empty = "number", False
         else:
-            number = empty = False
+            before, before_line, empty = "label", line, False
     return False
 
 
