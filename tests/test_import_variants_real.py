@@ -397,11 +397,13 @@ def test_unit_and_year_from_the_title_worded_its_own_way(tmp_path, title):
     assert (back.unit, back.year, back.identity["unit_from"]) == ("测试县林业局", 2023, "标题")
 
 
-def test_unit_name_from_the_page_title_of_a_web_page(tmp_path):
+@pytest.mark.parametrize("page_title", ["测试县林业局2023年政府信息公开工作年度报告_测试县人民政府",
+                                        "测试县林业局二〇二三年度政府信息公开工作年度报告_测试县人民政府"])
+def test_unit_name_from_the_page_title_of_a_web_page(tmp_path, page_title):
     fmt = load_format("2021")
     body = report_text(fmt, values_for("2021", 5), year=2023, sep=" ", title="2023年政府信息公开工作年度报告",
                        preamble="本报告统计期限为2023年1月1日至2023年12月31日。")
-    html = ("<html><head><meta charset='utf-8'><title>测试县林业局2023年政府信息公开工作年度报告_测试县人民政府</title>"
+    html = (f"<html><head><meta charset='utf-8'><title>{page_title}</title>"
             "</head><body>" + "".join(f"<p>{ln}</p>" for ln in body.split("\n")) + "</body></html>")
     back = imported(tmp_path, html, "r.html")
     assert back.unit == "测试县林业局"

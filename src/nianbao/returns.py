@@ -50,23 +50,12 @@ def iso_precise(t: dt.datetime) -> str:
 
 
 _KEY: bytes | None = None
-_PREVIOUS: dict = {}
+_PREVIOUS = None  # last_year.LastYears: each file matched to its unit from its one reading (review.review_file)
 
 
 def _init(key, previous):
     global _KEY, _PREVIOUS
-    _KEY, _PREVIOUS = key, previous or {}
-
-
-def _previous_for(path: Path):
-    """Last year's filing of the unit this file says it is (by unit code, then name)."""
-    from .xlsx_read import Book, read_identity
-
-    try:
-        idt = read_identity(Book(path))
-    except Exception:
-        return None
-    return match_previous(_PREVIOUS, idt.get("unit_code"), idt.get("unit"))
+    _KEY, _PREVIOUS = key, previous
 
 
 def examine(path: Path, key: bytes | None, previous=None, received: dt.datetime | None = None) -> dict:
@@ -90,15 +79,12 @@ def examine(path: Path, key: bytes | None, previous=None, received: dt.datetime 
 
 
 def _examine(path_str: str) -> dict:
-    path = Path(path_str)
-    if hasattr(_PREVIOUS, "match"):  # LastYears: matched from the file's one reading, an absent unit said so
-        return examine(path, _KEY, _PREVIOUS)
-    return examine(path, _KEY, _previous_for(path) if _PREVIOUS else None)
+    return examine(Path(path_str), _KEY, _PREVIOUS)
 
 
 def examine_all(paths: list[Path], key: bytes, previous=None, workers: int | None = None):
     """One result per path, in order, streamed from a process pool on every core (one process as a fallback).
-    `previous`: last_year.LastYears, or a dict of last year's filings by ("code"|"name", …) (load_previous)."""
+    `previous`: last_year.LastYears (a unit it lacks is told which cross-year checks did not run)."""
     from .review import parallel_map, preload
 
     preload()

@@ -7,13 +7,13 @@ from pathlib import Path
 from ..errors import NianbaoError
 from ..limits import read_bounded
 from .document import Doc, DocBuilder
+from .identity import names_a_report
 
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
           "footer", "blockquote", "pre", "center", "dd", "dt", "dl", "form", "main", "nav", "aside", "caption"}
 _SKIP = {"script", "style", "noscript", "head", "template", "iframe", "select", "button", "object"}
 _CHARSET = re.compile(rb"charset\s*=|encoding\s*=|^\xef\xbb\xbf")
 MHTML = re.compile(rb"^\s*(?:MIME-Version|Content-Type)\s*:", re.IGNORECASE)
-_TITLE = re.compile(r"\d{4}\s*年度?.{0,6}政府信息公开.{0,4}年度?报告")
 
 
 def _text(el) -> str:
@@ -81,7 +81,7 @@ def read(path: Path) -> Doc:
         raise NianbaoError(f"{path.name} 不是可读取的网页：{e}", 2) from None
     b = DocBuilder("html")
     titles = [_text(t) for t in root.iter("title", "h1", "h2")]
-    b.title = next((t for t in titles if _TITLE.search(t.replace(" ", ""))), titles[0] if titles else None)
+    b.title = next((t for t in titles if names_a_report(t)), titles[0] if titles else None)
     for m in root.iter("meta"):
         if (m.get("name") or "").lower() in ("pubdate", "publishdate", "firstpublishedtime"):
             d = re.search(r"(\d{4})-(\d{1,2})-(\d{1,2})", m.get("content") or "")

@@ -64,6 +64,12 @@ def _title(text: str):
     return next(filter(None, (t.search(flat) for t in _TITLES)), None)
 
 
+def names_a_report(text: str) -> bool:
+    """Whether the text reads as an annual report's title (with or without the unit's name): a page's <title> or
+    heading is taken as the report's title by this."""
+    return bool(_title(text) or _YEAR_TITLE.search(_flat(text)))
+
+
 def read_identity(doc: Doc, preamble_end: int) -> dict:
     """Unit and year, and where the unit's name was read (identity["unit_from"])."""
     ident: dict = {"unit": None, "unit_code": None, "year": None}
