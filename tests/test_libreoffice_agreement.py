@@ -219,6 +219,16 @@ def make_cases(seed: int) -> list[Case]:
         prev = consistent_previous(f21, v)
         add("prev-retyped", "2021", retyped_carried_over(f21, v, col, rng.randint(1, 4)), writer, previous=prev,
             probe=writer == "openpyxl")
+    # 上年结转 typed in the wrong column, 总计 right (表三 still adds up): Y-01 warns per column, orange, never red
+    v, k = {}, 0
+    while not k:
+        v = _valid(f21, rng)
+        prev = consistent_previous(f21, v)
+        k = min(3, v["t3.new.natural_person"], v["t3.carried_over.commercial"])
+    for key, d in (("carried_over.natural_person", k), ("new.natural_person", -k), ("carried_over.commercial", -k),
+                   ("new.commercial", k)):
+        v[f"t3.{key}"] += d
+    add("prev-moved", "2021", v, "openpyxl", previous=prev, probe=True)
     v = _valid(f21, rng)
     prev = consistent_previous(f21, v)
     prev["t2.normative_docs.in_force"] += 2
@@ -393,7 +403,7 @@ def test_enough_fillings_of_every_kind():
     kinds = Counter(kind(c) for c in CASES)
     assert len(CASES) - kinds["zeros"] - kinds["untouched"] >= 50  # random ones
     for k in ("valid", "one-off", "total-broken", "blank", "blank-and-off", "negative", "decimal", "wu",
-              "prev-fresh", "prev-valid", "prev-retyped", "prev-in-force", "prev-blank", "prev-same",
+              "prev-fresh", "prev-valid", "prev-retyped", "prev-moved", "prev-in-force", "prev-blank", "prev-same",
               "prev-same-but-one", "prev-same-last-blank", "prev-same-zeros", "prev-same-and-off",
               "prev-same-new-blank"):
         assert kinds[k] >= 1, k
@@ -446,6 +456,9 @@ def test_status_cells_agree_with_python(lo_batch, case):
     assert [(f.rule, f.severity, f.cells) for f in check(again)] == [(f.rule, f.severity, f.cells) for f in findings]
 
 
+SIGN = {"error": "✗ ", "warning": "⚠ "}  # as 校验结果 marks its rows
+
+
 def _probed(kind_name):
     return [c for c in CASES if c.probe and kind(c) == kind_name]
 
@@ -485,6 +498,16 @@ def test_a_wrong_filling_is_red_in_libreoffice(lo_batch):
         assert red & statuses_, case.name
 
 
+def cross_year_line(case, table) -> tuple[str, str]:
+    """Where the line under a table's status is ("表三!A33"), and what LibreOffice computed there."""
+    row = int(table.status[1:]) + 2
+    wb = openpyxl.load_workbook(case.converted, read_only=True, data_only=True)
+    try:
+        return f"{table.sheet}!A{row}", wb[table.sheet][f"A{row}"].value
+    finally:
+        wb.close()
+
+
 def test_retyped_carried_over_is_red_with_checks_own_message(lo_batch):
     cases = _probed("prev-retyped") + [c for c in CASES if kind(c) == "prev-retyped"]
     assert len({c.name for c in cases}) == 3
@@ -494,16 +517,33 @@ def test_retyped_carried_over_is_red_with_checks_own_message(lo_batch):
         assert findings and {f.severity for f in findings} >= {"error"}, case.name  # 总计 is off in every case
         assert all(f.keys[0].startswith("t3.carried_over.") for f in findings)
         t3 = fmt.tables["t3"]
-        wb = openpyxl.load_workbook(case.converted, read_only=True, data_only=True)
-        try:
-            sr = int(t3.status[1:])
-            hint = wb[t3.sheet][f"A{sr + 2}"].value
-        finally:
-            wb.close()
-        assert hint == "".join(f.message + "；" for f in findings), case.name  # the words check prints
+        where, hint = cross_year_line(case, t3)
+        # the words check prints, each after 校验结果's sign; red, as 总计 is an error
+        assert hint == "".join(SIGN[f.severity] + f.message + "；" for f in findings), case.name
         if case.probes:
-            red = coloured(case.probed, case.probes)
-            assert {fmt.cells[f.keys[0]].where for f in findings} <= red, case.name
+            red, warned = coloured(case.probed, case.probes), coloured(case.probed, case.probes, WARN)
+            for f in findings:  # the cell of an error red, of a warning orange
+                assert fmt.cells[f.keys[0]].where in (red if f.severity == "error" else warned), (case.name, f)
+            assert where in red, case.name
+
+
+def test_carried_over_in_the_wrong_column_is_an_orange_warning_not_red(lo_batch):
+    # 总计 agrees with last year, two columns do not: check warns (no error), and so does the template, live
+    cases = [c for c in CASES if kind(c) == "prev-moved"]
+    assert cases
+    for case in cases:
+        fmt = load_format(case.layout)
+        t3 = fmt.tables["t3"]
+        findings = check(read(case.path))
+        y01 = [f for f in findings if f.rule == "Y-01"]
+        assert len(y01) == 2 and {f.severity for f in y01} == {"warning"}, case.name
+        assert not [f for f in findings if f.severity == "error"], case.name
+        where, hint = cross_year_line(case, t3)
+        assert hint == "".join(SIGN["warning"] + f.message + "；" for f in y01), case.name
+        warned, red = coloured(case.probed, case.probes, WARN), coloured(case.probed, case.probes)
+        cells = {where} | {fmt.cells[f.keys[0]].where for f in y01}
+        assert cells <= warned and not cells & red, case.name  # the line and the two cells orange, none red
+        assert engine_view(case.converted, fmt)[0]["t3"] == STATUS_OK, case.name
 
 
 def test_libreoffice_saved_return_keeps_identity_and_values(lo_batch):

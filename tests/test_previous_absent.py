@@ -90,12 +90,21 @@ def test_a_return_carrying_its_own_last_year_gets_no_notice(office, tmp_path):
     assert not notices(result) and any(f["rule"] == "Y-01" for f in result["findings"]), result["findings"]
 
 
-def test_one_file_of_last_year_is_used_for_every_return_without_a_notice(office):
-    """One return of last year (not a summary of many units) is what check --previous has always used as is."""
+def test_one_file_of_last_year_of_another_unit_is_used_and_said(office):
+    """One return of last year (not a summary of many units) is used for every return, as check --previous always
+    has; when it is another unit's, a 说明 names both, so a wrong file given is seen, and the return still passes."""
     r = run_cli("check", office / "本年" / f"{ABSENT.code}.xlsx", "--previous", office / "上年" / "A01.xlsx",
                 "--json")
     result = json.loads(r.stdout)[0]
-    assert not notices(result) and any(f["rule"] == "Y-01" for f in result["findings"])
+    assert any(f["rule"] == "Y-01" for f in result["findings"])  # compared with it, as asked
+    (notice,) = notices(result)
+    assert f"“{THERE[0].name}（{THERE[0].code}）”" in notice["message"], notice
+    assert f"“{ABSENT.name}（{ABSENT.code}）”" in notice["message"] and notice["rule"] == "/".join(RULES)
+    text = run_cli("check", office / "本年" / f"{ABSENT.code}.xlsx", "--previous", office / "上年" / "A01.xlsx")
+    assert "[说明 " in text.stdout and THERE[0].name in text.stdout, text.stdout
+    own = run_cli("check", office / "本年" / f"{THERE[0].code}.xlsx", "--previous", office / "上年" / "A01.xlsx",
+                  "--json")
+    assert not notices(json.loads(own.stdout)[0])  # its own last year: nothing to say
 
 
 # ------------------------------------------------------------------------------------------------ the desk

@@ -92,6 +92,23 @@ def absent(fmt: ReportFormat, identity: dict) -> Finding | None:
     return Finding("/".join(r.id for r in rules), "info", text)
 
 
+def other_unit(fmt: ReportFormat, identity: dict, previous: Filing) -> Finding | None:
+    """The notice (说明) for a return checked against the one file of last year given, when that file is another
+    unit's (by code where both have one, else by name): used, as asked, but never without a word."""
+    rules = cross_year_rules(fmt)
+    theirs, code = str(previous.unit or "").strip(), str(previous.unit_code or "").strip()
+    ours, our_code = str(identity.get("unit") or "").strip(), str(identity.get("unit_code") or "").strip()
+    if not rules or not theirs or not ours:
+        return None
+    same = code == our_code if code and our_code else _norm(theirs) == _norm(ours)
+    if same:
+        return None
+    text = fmt.workbook["previous_other_unit"].format(
+        previous=theirs + (f"（{code}）" if code else ""), unit=ours + (f"（{our_code}）" if our_code else ""),
+        rules="、".join(f"{r.id} {r.name}" for r in rules))
+    return Finding("/".join(r.id for r in rules), "info", text)
+
+
 class LastYear(NamedTuple):
     """What a template carries of one unit's last year."""
 

@@ -39,7 +39,7 @@ def review_file(path, previous=None, key: bytes | None = None, keep_filing: bool
         result["error"] = f"读取时出错（{type(e).__name__}: {e}）"
         return result
     idt = filing.identity
-    unchecked = None
+    notice = None
     if hasattr(previous, "match"):  # last year's units (a summary, a folder): this unit's, by code, then name
         stamped = getattr(filing, "previous", None)  # what its template carried, signed
         if stamped is not None and previous.stamped_first:
@@ -49,10 +49,14 @@ def review_file(path, previous=None, key: bytes | None = None, keep_filing: bool
             if previous is None and stamped is None:
                 from .last_year import absent
 
-                unchecked = absent(filing.fmt, idt)  # said, never silently left unchecked
+                notice = absent(filing.fmt, idt)  # said, never silently left unchecked
+    elif previous is not None:  # the one file given: used for every return, said when it is another unit's
+        from .last_year import other_unit
+
+        notice = other_unit(filing.fmt, idt, previous)
     findings = check(filing, previous)
-    if unchecked is not None:
-        findings.append(unchecked)
+    if notice is not None:
+        findings.append(notice)
     i01 = filing.fmt.rules["I01"]
     if not idt.get("unit"):
         findings.insert(0, Finding("I01", "error", i01.text("no_identity")))

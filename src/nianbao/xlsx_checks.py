@@ -121,7 +121,8 @@ def write_flags(ws, fmt: ReportFormat, flags: Flags, stamped_refs: dict):
     ws.very_hidden()
 
 
-_SAME, _SAME_NOT_0 = "G", "H"  # a number cell's flag-sheet columns for Y-03
+_SAME, _SAME_NOT_0 = "G", "H"
+_SIGN = {"error": "✗ ", "warning": "⚠ "}  # as 校验结果 marks its rows  # a number cell's flag-sheet columns for Y-03
 
 
 def _write_same(ws, row: int, ref: str, prev: str, flags: Flags, key: str):
@@ -135,20 +136,30 @@ def _write_same(ws, row: int, ref: str, prev: str, flags: Flags, key: str):
 
 
 def cross_year_hint(fmt: ReportFormat, flags: Flags, insts, stamped_refs, values, previous):
-    """(formula, cached text) naming every failing cross-year check of a table in `check`'s own words."""
+    """(formula, cached text) naming every failing cross-year check of a table in `check`'s own words, each after
+    the sign 校验结果 gives it (✗ an error, ⚠ a warning), so that hint_formats can colour the line by what it holds."""
     from .checks import evaluate, fmt_num
 
     parts, cached = [], ""
     for inst in insts:
         if not inst.uses_previous:
             continue
+        sign = _SIGN[inst.severity]
         lhs = lc.side(lc.places(fmt, inst.lhs, stamped_refs), True)
         rhs = lc.side(lc.places(fmt, inst.rhs, stamped_refs), True)
-        parts.append(f'IF({flags.ref(inst)}=1,{lc.live_message(inst, lhs, rhs)}&"；","")')
+        parts.append(f'IF({flags.ref(inst)}=1,"{sign}"&{lc.live_message(inst, lhs, rhs)}&"；","")')
         if flags.insts[id(inst)]:
             a, b = evaluate(inst, values, previous.values)
-            cached += inst.rule.text(label=inst.label, lhs=fmt_num(a), rhs=fmt_num(b)) + "；"
+            cached += sign + inst.rule.text(label=inst.label, lhs=fmt_num(a), rhs=fmt_num(b)) + "；"
     return ("=" + "&".join(parts), cached) if parts else None
+
+
+def hint_formats(ws, r, c, last_col, fm):
+    """The cross-year line under a status: red when it names an error, orange when it names warnings only."""
+    for rule in ({"type": "text", "criteria": "containing", "value": _SIGN["error"], "format": fm["bad"],
+                  "stop_if_true": True},
+                 {"type": "text", "criteria": "begins with", "value": _SIGN["warning"], "format": fm["warn"]}):
+        ws.conditional_format(r, c, r, last_col, rule)
 
 
 def write_results(ws, fmt: ReportFormat, fm, title: str, flags: Flags, stamped_refs: dict, expl: dict):
@@ -190,7 +201,7 @@ def write_results(ws, fmt: ReportFormat, fm, title: str, flags: Flags, stamped_r
             if inst.uses_previous:
                 lhs = lc.side(lc.places(fmt, inst.lhs, stamped_refs), True)
                 rhs = lc.side(lc.places(fmt, inst.rhs, stamped_refs), True)
-                sign = "✗ " if inst.severity == "error" else "⚠ "
+                sign = _SIGN[inst.severity]
                 mark = f'"{sign}"&' + lc.live_message(inst, lhs, rhs)
                 if flags.insts[id(inst)]:
                     x, y = evaluate(inst, flags.values, flags.previous)

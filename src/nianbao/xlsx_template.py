@@ -278,7 +278,7 @@ def _formats(wb):
         "text": f(align="left", valign="top"),
         "note": f(align="left", font_color="#595959"),
         "note_line": f(align="left", font_color="#595959", text_wrap=False),  # one line, running on to the right
-        "hint": f(align="left", font_color="#9C0006"),
+        "hint": f(align="left"),  # coloured by what it says (xlsx_checks.hint_formats)
         "heading": f(bold=True, font_size=12, align="left", text_wrap=False),
         "narrative": f(align="left", valign="top", border=1, bg_color="#FFF2CC", locked=False),
         "explain": f(align="left", valign="top", border=1, bg_color="#FFF2CC", locked=False),
@@ -364,6 +364,7 @@ def _write_table(wb, ws, fmt: ReportFormat, table: Table, fm, values, status, st
     if hint is not None:
         ws.merge_range(sr + 2, sc, sr + 2, g[3], "", fm["hint"])
         ws.write_formula(sr + 2, sc, hint[0], fm["hint"], hint[1])
+        xc.hint_formats(ws, sr + 2, sc, g[3], fm)
         ws.set_row(sr + 2, 42)
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -480,8 +481,9 @@ def _build(fmt: ReportFormat, idt: dict, values, narrative, password, explanatio
                      flags.repeat is not None)
         for inst in flags.by_table[t.id]:
             refs = [fmt.cells[k].ref for k in dict.fromkeys(inst.keys)]
-            ws.conditional_format(refs[0], {
-                "type": "formula", "format": fm["bad"], "multi_range": " ".join(refs),
+            ws.conditional_format(refs[0], {  # a warning's cells orange (Y-01 per column, Y-02), an error's red
+                "type": "formula", "format": fm["warn" if inst.severity == "warning" else "bad"],
+                "multi_range": " ".join(refs),
                 "criteria": f"=AND({lc.complete_here(fmt, inst)},{lc.failing_condition(fmt, inst, False, stamped_refs)})"})
         _protect(ws, password)
 
