@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -114,6 +115,7 @@ class Path_:
 PATHS = [Path_(*p) for p in (
     ("docx", "docx", ".docx"), ("html", "html", ".html"), ("md", "md", ".md"),
     ("pdf", "pdf", ".pdf", "soffice"), ("chromium-pdf", "html", ".pdf", "chromium"),
+    ("pdf-norules", "docx", ".pdf", "soffice"),
     ("pdftotext-layout", "pdf", ".txt", "pdftotext"), ("pdftotext-raw", "pdf", ".txt", "pdftotext"),
     ("pdftotext", "pdf", ".txt", "pdftotext"),
     ("pdfplumber-text", "pdf", ".txt", "pdfplumber"), ("pymupdf-text", "pdf", ".txt", "pymupdf"),
@@ -214,7 +216,7 @@ def extract(path: Path_, case: Case, src: dict[str, Path], out: Path, rng: rando
     target = out / f"{case.name}.{path.name}{path.suffix}"
     if path.name in ("docx", "html", "md", "pdf"):
         return src[path.name]
-    if path.name in ("lo-txt", "chromium-pdf"):
+    if path.name in ("lo-txt", "chromium-pdf", "pdf-norules"):
         return src[path.name]
     text = None
     if path.name.startswith("pdftotext"):
@@ -364,6 +366,20 @@ def chromium_pdf(files: list[Path], outdir: Path) -> list[Path]:
     return out
 
 
+def without_rules(src: Path, dst: Path) -> None:
+    """The Word report with every table and cell border removed (a table laid out without a grid, or exported
+    with the grid hidden): its PDF has no lines for a table finder, only characters where the cells were."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
+        for item in zi.infolist():
+            data = zi.read(item.filename)
+            if item.filename in ("word/document.xml", "word/styles.xml"):
+                data = re.sub(rb'<w:(top|left|bottom|right|insideH|insideV|start|end) w:val="[^"]*"',
+                              rb'<w:\1 w:val="nil"', data)
+            zo.writestr(item, data)
+
+
 def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, workers: int = 1,
         timeout: int = 30) -> tuple[list[Grade], list[str]]:
     """Every case through every path whose tool is present; (grades, paths skipped for a missing tool)."""
@@ -377,6 +393,13 @@ def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, worke
     if any(p.name == "chromium-pdf" for p in paths):
         for c, pdf in zip(cases, chromium_pdf([src[c.name]["html"] for c in cases], work / "chromium-pdf")):
             src[c.name]["chromium-pdf"] = pdf
+    if any(p.name == "pdf-norules" for p in paths):  # the Word report without rules: no lines for the finder
+        (work / "norules").mkdir(exist_ok=True)
+        bare = [work / "norules" / d.name for d in docx]
+        for d, b in zip(docx, bare):
+            without_rules(d, b)
+        for c, pdf in zip(cases, libreoffice(bare, "pdf:writer_pdf_Export", ".pdf", work / "pdf-norules")):
+            src[c.name]["pdf-norules"] = pdf
     if any(p.name == "lo-txt" for p in paths):
         for c, txt in zip(cases, libreoffice(docx, "txt:Text (encoded):UTF8", ".txt", work / "lo-txt")):
             src[c.name]["lo-txt"] = txt

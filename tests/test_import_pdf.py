@@ -76,3 +76,20 @@ def test_pages_drawn_inside_a_scaled_form_xobject_read_the_same(original, tmp_pa
     wrapped = tmp_path / "form.pdf"
     dst.save(wrapped)
     assert import_report(wrapped).raw == import_report(pdf).raw
+
+
+def test_a_table_without_rules_is_read_by_its_columns(tmp_path, soffice):
+    """Without rules, a blank cell is only a wider gap on the line: the reader keeps the characters' positions
+    (as pdftotext -layout does), so every number stays in its column — before, a row with a blank lost its
+    positions and its numbers were only warned, not placed."""
+    cases = [c for c in matrix.make_cases(12, seed=2026) if None in c.values.values()][:3]
+    assert len(cases) == 3
+    docx = matrix.render_sources(cases, tmp_path)
+    bare = []
+    for c in cases:
+        bare.append(tmp_path / f"{c.name}-无框线.docx")
+        matrix.without_rules(docx[c.name]["docx"], bare[-1])
+    for case, pdf in zip(cases, matrix.libreoffice(bare, "pdf:writer_pdf_Export", ".pdf", tmp_path / "pdf")):
+        g = matrix.grade("pdf", case, pdf)
+        assert g.refused is None and g.cells > 150 and g.layout_ok, case.name
+        assert g.wrong == {} and g.false_errors == [], (case.name, dict(list(g.wrong.items())[:4]))

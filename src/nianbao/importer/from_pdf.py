@@ -1,5 +1,6 @@
 """A PDF report (its text layer, read by PDFium; tables found by pdfplumber's finder): ruled tables are read cell by
-cell (empty cells kept), the text around them line by line; page numbers are dropped. A PDF without text (a scan)
+cell (empty cells kept), the text around them line by line, laid out by the characters' positions (so a table
+without rules keeps its columns); page numbers are dropped. A PDF without text (a scan)
 cannot be read."""
 from __future__ import annotations
 
@@ -52,9 +53,18 @@ def _open(data: bytes, name: str):
         pdf.close()
 
 
+def _laid_out(chars, box) -> str:
+    """The text of a region as pdftotext -layout prints it: a table without rules keeps its columns (a blank
+    cell is a wider gap, not a lost position); blank lines are dropped by the caller."""
+    from pdfplumber.utils import chars_to_textmap
+
+    return chars_to_textmap(chars, layout=True, layout_bbox=box, layout_width=box[2] - box[0],
+                            layout_height=box[3] - box[1]).as_string
+
+
 def read(path: Path) -> Doc:
     from pdfplumber.table import TableFinder
-    from pdfplumber.utils import chars_to_textmap, crop_to_bbox
+    from pdfplumber.utils import crop_to_bbox
 
     from .pdf_page import LOCK
 
@@ -86,8 +96,9 @@ def read(path: Path) -> Doc:
                 continue
             if y1 - y0 < 1:
                 continue
-            region = crop_to_bbox(page.overlapping(y0, y1), (page.bbox[0], y0, page.bbox[2], y1))  # as page.crop
-            for ln in (chars_to_textmap(region).as_string if region else "").split("\n"):
+            box = (page.bbox[0], y0, page.bbox[2], y1)
+            region = crop_to_bbox(page.overlapping(y0, y1), box)  # as page.crop
+            for ln in (_laid_out(region, box) if region else "").split("\n"):
                 line_no += 1
                 if ln.strip() and not is_page_furniture(ln):
                     b.line(ln, f"第{pno}页第{line_no}行")
