@@ -1,4 +1,6 @@
-"""A Word report (.docx): paragraphs and tables in body order; a vertically merged cell is read once.
+"""A Word report (.docx): paragraphs and tables in body order; a vertically merged cell is read once; content controls
+around rows and cells, and a table that only frames the report, are read through; text moved away with changes
+tracked is not read twice.
 
 Only the package's relationships and its document part are inflated and parsed: python-docx parsed every part
 (styles, numbering, settings, …) to hand over the same lxml tree of the body, half the time of a read. They are
@@ -21,11 +23,31 @@ _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relations
 _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 
 
+# what holds rows, cells or paragraphs without being one: content controls (a form's fill-in fields) and custom
+# XML; their children are read as if they stood in their place
+_WRAPPERS = (W + "sdt", W + "sdtContent", W + "customXml")
+
+
+def _children(node, tag: str):
+    for child in node.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _children(child, tag)
+
+
 def _paragraph_text(p) -> str:
     out = []
     for node in p.iter(W + "t", W + "tab", W + "br", W + "cr"):
         out.append(node.text or "" if node.tag == W + "t" else ("\t" if node.tag == W + "tab" else "\n"))
     return "".join(out)
+
+
+def _holds_tables(tbl) -> bool:
+    """A layout table: a cell holds a table of its own (a report laid out inside a frame), so its cells are
+    read as the body is, in order, not as the cells of one table."""
+    return any(True for tr in _children(tbl, W + "tr") for tc in _children(tr, W + "tc")
+               for _ in _children(tc, W + "tbl"))
 
 
 def _xml(data: bytes):
@@ -61,6 +83,8 @@ def read(path: Path) -> Doc:
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise NianbaoError(f"{path.name} 不是 .docx 文件（旧版 .doc 请先另存为 .docx）", 2)
     body = _body(data, path.name)
+    for moved in list(body.iter(W + "moveFrom")):  # text moved with changes tracked: printed where it went
+        moved.getparent().remove(moved)
     b = DocBuilder("docx")
     counter = [0]
 
@@ -72,10 +96,14 @@ def read(path: Path) -> Doc:
                     if ln.strip():
                         counter[0] += 1
                         b.line(ln.strip(), f"原文第{counter[0]}段")
+            elif child.tag == W + "tbl" and _holds_tables(child):
+                for tr in _children(child, W + "tr"):
+                    for tc in _children(tr, W + "tc"):
+                        walk(tc)
             elif child.tag == W + "tbl":
-                for tr in child.iterchildren(W + "tr"):
+                for tr in _children(child, W + "tr"):
                     cells = []
-                    for tc in tr.iterchildren(W + "tc"):
+                    for tc in _children(tr, W + "tc"):
                         vmerge = tc.find(f"{W}tcPr/{W}vMerge")
                         if vmerge is not None and vmerge.get(W + "val") in (None, "continue"):
                             continue  # the continuation of a cell merged from above
