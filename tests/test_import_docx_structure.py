@@ -63,6 +63,21 @@ def changes_tracked(body, rng):
             run.addprevious(moved)
 
 
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def title_in_a_text_box(body, rng):
+    """The title typed into a text box: Word writes the box twice, for new readers (mc:Choice) and old (mc:Fallback)."""
+    title = body.find(q("p"))
+    holder = etree.Element(q("p"))
+    run = etree.SubElement(holder, q("r"))
+    alt = etree.SubElement(run, f"{{{MC}}}AlternateContent")
+    for kind in ("Choice", "Fallback"):
+        box = etree.SubElement(etree.SubElement(alt, f"{{{MC}}}{kind}"), q("txbxContent"))
+        box.append(etree.fromstring(etree.tostring(title)))
+    body.replace(title, holder)
+
+
 def _changed(src, dst, change, seed: int):
     rng = random.Random(seed)
     with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
@@ -83,7 +98,7 @@ def reports(tmp_path_factory):
 
 
 @pytest.mark.parametrize("change", [controls_around_cells, controls_around_rows, framed_in_a_table,
-                                    changes_tracked], ids=lambda f: f.__name__)
+                                    changes_tracked, title_in_a_text_box], ids=lambda f: f.__name__)
 def test_word_structures_around_the_tables_keep_every_cell(reports, tmp_path, change):
     cases, src = reports
     for i, case in enumerate(cases):
@@ -92,3 +107,12 @@ def test_word_structures_around_the_tables_keep_every_cell(reports, tmp_path, ch
         g = matrix.grade("docx", case, docx)
         assert g.refused is None and g.layout_ok and g.unit_ok, (case.name, g.refused)
         assert g.wrong == {} and g.false_errors == [], (case.name, dict(list(g.wrong.items())[:4]), g.false_errors[:2])
+
+
+def test_a_title_in_a_text_box_is_read_once(reports, tmp_path):
+    from nianbao.importer.from_docx import read
+
+    cases, src = reports
+    docx = tmp_path / "文本框.docx"
+    _changed(src[cases[0].name]["docx"], docx, title_in_a_text_box, 0)
+    assert read(docx).text.count("年政府信息公开工作年度报告") == 2  # the title, and the preamble's 现公布…

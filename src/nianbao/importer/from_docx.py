@@ -1,6 +1,6 @@
 """A Word report (.docx): paragraphs and tables in body order; a vertically merged cell is read once; content controls
 around rows and cells, and a table that only frames the report, are read through; text moved away with changes
-tracked is not read twice.
+tracked, and the copy of a text box for old readers, are not read twice.
 
 Only the package's relationships and its document part are inflated and parsed: python-docx parsed every part
 (styles, numbering, settings, …) to hand over the same lxml tree of the body, half the time of a read. They are
@@ -19,6 +19,7 @@ from ..limits import BoundedZip, read_bounded
 from .document import Doc, DocBuilder
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 
@@ -83,8 +84,9 @@ def read(path: Path) -> Doc:
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise NianbaoError(f"{path.name} 不是 .docx 文件（旧版 .doc 请先另存为 .docx）", 2)
     body = _body(data, path.name)
-    for moved in list(body.iter(W + "moveFrom")):  # text moved with changes tracked: printed where it went
-        moved.getparent().remove(moved)
+    # read once: text moved with changes tracked (printed where it went), and a text box's copy for old readers
+    for twice in list(body.iter(W + "moveFrom", _FALLBACK)):
+        twice.getparent().remove(twice)
     b = DocBuilder("docx")
     counter = [0]
 
