@@ -133,3 +133,40 @@ def test_tables_pasted_as_pictures_are_named_in_the_message(tmp_path, filing, ki
     r = CliRunner().invoke(main, ["import", str(p)])
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert "找不到可读取的统计表" in r.output and "3 张图片" in r.output and "图片中的数字无法读取" in r.output
+
+
+RARE = "测试县堃镕街道办事处"  # 堃 and 镕 are GBK, not GB2312: common in names, and pages declare gb2312 all the same
+
+
+def _mhtml_declared(html: str, declared: str) -> bytes:
+    msg = email.mime.multipart.MIMEMultipart("related")
+    part = email.mime.text.MIMEText(html, "html", "gb18030")
+    part.set_param("charset", declared)
+    msg.attach(part)
+    return msg.as_bytes()
+
+
+def _declared(html: str, declared: str, encoding: str) -> bytes:
+    return html.replace('<meta charset="utf-8">', f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">'
+                        ).encode(encoding)
+
+
+@pytest.mark.parametrize("name,make", [
+    ("gb2312-holding-gbk.html", lambda h: _declared(h, "gb2312", "gb18030")),
+    ("utf8-under-gb2312.html", lambda h: _declared(h, "gb2312", "utf-8")),  # a crawler's UTF-8 copy
+    ("gbk-under-utf8.html", lambda h: _declared(h, "utf-8", "gb18030")),
+    ("xhtml.html", lambda h: ('<?xml version="1.0" encoding="gb2312"?>\n' + h.split("\n", 1)[1]).encode("gb18030")),
+    ("single-file.mht", lambda h: _mhtml_declared(h, "gb2312")),
+])
+def test_a_page_is_read_by_its_bytes_not_only_its_declared_encoding(tmp_path, name, make):
+    """Before, one GBK character in a page declared gb2312 (or a page whose bytes are not what it declares) lost
+    the whole page: "不像政府信息公开工作年度报告"."""
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random(22), scale=300)
+    f = Filing(fmt=fmt, identity={"unit": RARE, "year": 2023}, raw=values,
+               narrative=dict(NARRATIVE, overview="本年度由张喆同志负责政府信息公开工作。"))
+    p = tmp_path / name
+    p.write_bytes(make(render(f, fmt="html")))
+    back = import_report(p)
+    assert (back.unit, back.year, back.values) == (RARE, 2023, values)
+    assert "张喆" in back.narrative["overview"]

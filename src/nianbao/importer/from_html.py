@@ -12,7 +12,11 @@ from .identity import names_a_report
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
           "footer", "blockquote", "pre", "center", "dd", "dt", "dl", "form", "main", "nav", "aside", "caption"}
 _SKIP = {"script", "style", "noscript", "head", "template", "iframe", "select", "button", "object"}
-_CHARSET = re.compile(rb"charset\s*=|encoding\s*=|^\xef\xbb\xbf")
+_DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# declarations that decode() reads better than the declaration: pages declare gb2312 and hold GBK characters
+# (镕, 堃, 喆: one of them and libxml2 loses the page), crawlers save UTF-8 under the page's old declaration
+_OURS = {b"utf-8", b"utf8", b"gb2312", b"gbk", b"gb18030", b"x-gbk", b"euc-cn", b"cp936", b"windows-936"}
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 MHTML = re.compile(rb"^\s*(?:MIME-Version|Content-Type)\s*:", re.IGNORECASE)
 
 
@@ -50,17 +54,39 @@ def add_table(b: DocBuilder, table):
     b.end_table()
 
 
-def _mhtml_page(data: bytes, path: Path) -> str:
+def _mhtml_page(data: bytes, path: Path) -> str | bytes:
     """The page of a "single file web page" (.mht, and Word's "save as web page" under .doc): its text/html part."""
     import email
     import email.policy
 
     msg = email.message_from_bytes(data, policy=email.policy.default)
     part = next((p for p in msg.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        return ""
+    charset = (part.get_content_charset() or "").encode("ascii", "replace").lower()
     try:
-        return part.get_content() if part is not None else ""
+        if charset in _OURS or not charset:  # read as a page is read: its bytes decide (gb2312 holding GBK)
+            return _decoded(part.get_payload(decode=True) or b"", path)
+        return part.get_content()
     except (LookupError, ValueError):  # a charset Python does not know, a broken transfer encoding
         raise NianbaoError(f"{path.name} 是单文件网页（MHTML），但其中的网页无法解码", 2) from None
+
+
+def _decoded(data: bytes, path: Path) -> str | bytes:
+    """The page as text: UTF-8 when its bytes are UTF-8, else GB18030 (which GB2312 and GBK are part of), whatever
+    it declares; a page declared in another encoding (or whose bytes are neither) goes to lxml as declared. Without
+    a declaration lxml would take UTF-8 bytes for Latin-1."""
+    from .from_text import decode
+
+    declared = _DECLARED.search(data[:4096])
+    if declared and declared.group(1).lower() not in _OURS:
+        return data
+    try:
+        return _XML_DECLARATION.sub("", decode(data, path), count=1)  # lxml takes no declaration with a str
+    except NianbaoError:
+        if declared:
+            return data
+        raise
 
 
 def read(path: Path) -> Doc:
@@ -71,10 +97,8 @@ def read(path: Path) -> Doc:
         raise NianbaoError(f"{path.name} 是空文件", 2)
     if MHTML.match(data):
         data = _mhtml_page(data, path)
-    elif not _CHARSET.search(data[:4096]):  # no declared encoding: lxml would take UTF-8 bytes for Latin-1
-        from .from_text import decode
-
-        data = decode(data, path)
+    else:
+        data = _decoded(data, path)
     try:
         root = lxml.html.document_fromstring(data)
     except Exception as e:  # lxml raises several kinds for unreadable input
