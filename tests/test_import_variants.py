@@ -136,6 +136,24 @@ def test_markdown_from_pdf_tools(tmp_path, layout, year):
         assert not [f for f in check(back) if f.severity == "error"], name
 
 
+def test_markdown_whose_label_a_tool_cut_at_a_guessed_column_edge(tmp_path):
+    """PyMuPDF4LLM guesses columns from the characters: a long label is cut into two cells, each a stack of its
+    lines, read line after line across the two; two labels side by side stack their lines alike and stay two."""
+    from nianbao.report import render
+
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random("cut"), scale=400)
+    filing = Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": 2023}, raw=values, narrative=NARRATIVE)
+    md = render(filing, fmt="md")
+    cut = md.replace("| （二）部分公开（区分处理的，只计这一情形，不计其他情形） |  |",
+                     "| （二）部<br>只计这一 | 分公开（区分处理的，<br>情形，不计其他情形） |")
+    cut = cut.replace("| （三）不予公开 | 1.属于国家秘密 |", "| （三）不<br>予公开 | 1.属于国<br>家秘密 |")
+    assert cut.count("<br>") == 4
+    back = import_report(write(tmp_path, "pymupdf4llm.md", cut))
+    assert back.layout == "2021" and back.values == values
+    assert not [f for f in check(back) if f.severity == "error"]
+
+
 def test_seed_shaped_text_round_trip(tmp_path):
     fmt = load_format("2021")
     values = random_valid_values(fmt, random.Random(7), scale=50)

@@ -2,6 +2,7 @@
 crawled as text (cells run together), `pdftotext -layout` output, or a Markdown report with pipe tables."""
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -16,6 +17,49 @@ _HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
 _TABLE_MARK = re.compile("^\ue000TABLE(\\d+)$")
 _META = re.compile(r"^(标题|发布时间|发文日期|成文日期)\s*[:：]\s*(.*)$")
 _END_OF_SENTENCE = tuple("。！？；：:;!?”）)")
+
+
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _known_labels() -> tuple[str, ...]:
+    from ..formats import available_layouts, load_format
+    from .labels import layout_labels
+
+    return tuple(sorted({x for name in available_layouts() for x in layout_labels(load_format(name)) if len(x) >= 4}))
+
+
+def line_by_line(cells: list[str]) -> list[str]:
+    """A label that a PDF-to-Markdown tool cut into cells at guessed column edges, each cell a stack of its lines
+    ("（二）部<br>只计这一" | "分公开（区分处理的，<br>情形，不计其他情形）"), is read line after line across the
+    cells — but only where that reading prints a label of a table that the cells one after the other do not: two
+    labels side by side ("（三）不<br>予公开" | "2.其他…禁<br>止公开") stack their lines alike."""
+    if not any(_BR.search(c) for c in cells):
+        return cells
+    lines = [_BR.split(c) for c in cells]
+    out = [c for c in cells]
+    i = 0
+    while i < len(lines) - 1:
+        n, k = len(lines[i]), 1
+        while n >= 2 and i + k < len(lines) and len(lines[i + k]) == n:
+            k += 1
+        for width in range(2, k + 1):  # the fewest cells that make a label
+            run = lines[i:i + width]
+            across = "".join("".join(cell[r] for cell in run) for r in range(n))
+            if _labels_in(across) - _labels_in("".join(map("".join, run))):
+                out[i:i + width] = [across] + [""] * (width - 1)
+                i += width - 1
+                break
+        i += 1
+    return [_BR.sub("", c) for c in out]  # a cell's lines, one after the other
+
+
+def _labels_in(text: str) -> set[str]:
+    from .labels import norm
+
+    t = norm(text)
+    return {k for k in _known_labels() if k in t}
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -103,7 +147,7 @@ def read(path: Path) -> Doc:
         # "---|---" (where a "|" at either end is an empty cell)
         if (line.startswith("|") and (markdown or line.endswith("|"))) or (pipes and "|" in line):
             md_cells = re.split(r"(?<!\\)\|", line if pipes == "bare" else line.strip("|"))
-            b.row([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells])
+            b.row(line_by_line([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells]))
             continue
         if markdown:
             line = _MD_ESCAPE.sub(r"\1", re.sub(r"^#{1,6}\s*", "", line).replace("**", "").replace("__", ""))
