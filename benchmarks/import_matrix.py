@@ -119,6 +119,7 @@ PATHS = [Path_(*p) for p in (
     ("pdftotext-layout", "pdf", ".txt", "pdftotext"), ("pdftotext-raw", "pdf", ".txt", "pdftotext"),
     ("pdftotext", "pdf", ".txt", "pdftotext"),
     ("pdfplumber-text", "pdf", ".txt", "pdfplumber"), ("pymupdf-text", "pdf", ".txt", "pymupdf"),
+    ("pymupdf4llm", "pdf", ".md", "pymupdf4llm"),
     ("lo-txt", "docx", ".txt", "soffice"),
     ("pandoc-md", "docx", ".md", "pandoc"), ("mammoth-md", "docx", ".md", "mammoth"),
     ("mammoth-html", "docx", ".html", "mammoth"),
@@ -188,6 +189,18 @@ def pymupdf_text(pdf: Path) -> str:
         return "".join(p.get_text() for p in doc)
 
 
+def pymupdf4llm_of(pdf: Path) -> str:
+    """PyMuPDF4LLM's Markdown of the PDF, as LLM pipelines take it (its layout model when PyMuPDF has it); its
+    messages to stdout kept out of the matrix's table."""
+    import contextlib
+    import io
+
+    import pymupdf4llm
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return pymupdf4llm.to_markdown(str(pdf))
+
+
 def mammoth_of(docx: Path, markdown: bool) -> str:
     import mammoth
 
@@ -216,7 +229,7 @@ def extract(path: Path_, case: Case, src: dict[str, Path], out: Path, rng: rando
     target = out / f"{case.name}.{path.name}{path.suffix}"
     if path.name in ("docx", "html", "md", "pdf"):
         return src[path.name]
-    if path.name in ("lo-txt", "chromium-pdf", "pdf-norules"):
+    if path.name in ("lo-txt", "chromium-pdf", "pdf-norules", "pymupdf4llm"):
         return src[path.name]
     text = None
     if path.name.startswith("pdftotext"):
@@ -400,6 +413,11 @@ def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, worke
             without_rules(d, b)
         for c, pdf in zip(cases, libreoffice(bare, "pdf:writer_pdf_Export", ".pdf", work / "pdf-norules")):
             src[c.name]["pdf-norules"] = pdf
+    if any(p.name == "pymupdf4llm" for p in paths):  # seconds a PDF (a layout model): in the pool
+        with ProcessPoolExecutor(max(1, workers)) as pool:
+            for c, text in zip(cases, pool.map(pymupdf4llm_of, [src[c.name]["pdf"] for c in cases])):
+                src[c.name]["pymupdf4llm"] = work / f"{c.name}.pymupdf4llm.md"
+                src[c.name]["pymupdf4llm"].write_text(text, encoding="utf-8")
     if any(p.name == "lo-txt" for p in paths):
         for c, txt in zip(cases, libreoffice(docx, "txt:Text (encoded):UTF8", ".txt", work / "lo-txt")):
             src[c.name]["lo-txt"] = txt
