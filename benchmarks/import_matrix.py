@@ -191,13 +191,13 @@ def pymupdf_text(pdf: Path) -> str:
 
 def pymupdf4llm_of(pdf: Path) -> str:
     """PyMuPDF4LLM's Markdown of the PDF, as LLM pipelines take it (its layout model when PyMuPDF has it); its
-    messages to stdout kept out of the matrix's table."""
+    messages kept out of the matrix's table."""
     import contextlib
     import io
 
     import pymupdf4llm
 
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         return pymupdf4llm.to_markdown(str(pdf))
 
 

@@ -19,6 +19,12 @@ _META = re.compile(r"^(标题|发布时间|发文日期|成文日期)\s*[:：]\s
 _END_OF_SENTENCE = tuple("。！？；：:;!?”）)")
 
 
+def _edges_off(line: str) -> str:
+    """A pipe table row without its edge pipes — one each side: "|规章|0|9||" ends in an empty cell."""
+    line = line[1:] if line.startswith("|") else line
+    return line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+
+
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -48,8 +54,8 @@ def line_by_line(cells: list[str]) -> list[str]:
             run = lines[i:i + width]
             across = "".join("".join(cell[r] for cell in run) for r in range(n))
             if _labels_in(across) - _labels_in("".join(map("".join, run))):
-                out[i:i + width] = [across] + [""] * (width - 1)
-                i += width - 1
+                out[i:i + width] = [across]  # one label: no empty cell left where it was cut
+                lines[i:i + width] = [[across]]
                 break
         i += 1
     return [_BR.sub("", c) for c in out]  # a cell's lines, one after the other
@@ -146,7 +152,7 @@ def read(path: Path) -> Doc:
         # a pipe table: Markdown's "| a | b |" (also in crawled text), html2text's "a| b| c" after its separator
         # "---|---" (where a "|" at either end is an empty cell)
         if (line.startswith("|") and (markdown or line.endswith("|"))) or (pipes and "|" in line):
-            md_cells = re.split(r"(?<!\\)\|", line if pipes == "bare" else line.strip("|"))
+            md_cells = re.split(r"(?<!\\)\|", line if pipes == "bare" else _edges_off(line))
             b.row(line_by_line([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells]))
             continue
         if markdown:
