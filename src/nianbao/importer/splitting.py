@@ -178,7 +178,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     unique, by_table = [], []
     for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
         inst = row_inst[j]
-        printed = " ".join(t.number for t in vals)
+        printed = " ".join(t.number or t.raw for t in vals)  # a blank's mark ("—") is printed too
         if kind == "blank":
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]
