@@ -96,3 +96,32 @@ def test_table_four_headers_broken_in_their_cells(tmp_path):
     back = import_report(p)
     assert {k: back.values[k] for k in t4.cells} == {k: values[k] for k in t4.cells}
     assert [e for e in _errors(back) if e.startswith("S02")] == []
+
+
+def test_positions_that_break_the_identities_are_not_believed(tmp_path):
+    """A short row of `pdftotext -layout` whose numbers stand off their columns (a line shifted by its label's
+    wrapping in the PDF): the positions put the blank in 科研机构 and every column's identities would fail; the
+    identities place it where it was (自然人) — no wrong number, no error the report does not have."""
+    from report_shapes import laid_out
+
+    fmt = load_format("2021")
+    t3 = fmt.tables["t3"]
+    row = t3.row("partial")
+    keys = [f"t3.{row.key}.{c}" for c in row.columns]
+    seed = next(s for s in range(500) if (v := random_valid_values(fmt, random.Random(s), scale=60, zero_share=0.3))
+                and v[keys[0]] == 0 and all(v[k] for k in keys[1:]) and len({v[k] for k in keys[1:]}) == 6)
+    values = random_valid_values(fmt, random.Random(seed), scale=60, zero_share=0.3)
+    values[keys[0]] = None
+    def cell(x):
+        return ("" if x is None else str(x)).rjust(8)
+
+    text = report_text(fmt, values, cell=cell, label_width=40)
+    printed = [cell(values[k]) for k in keys[1:]]
+    right = laid_out([row.label, cell(None), *printed], 40)
+    off = laid_out([row.label, *printed[:2], cell(None), *printed[2:]], 40)  # the gap two columns on
+    assert right in text
+    p = tmp_path / "r.txt"
+    p.write_text(text.replace(right, off), encoding="utf-8")
+    back = import_report(p)
+    assert {k: back.values[k] for k in keys} == {k: values[k] for k in keys}
+    assert _errors(back) == []
