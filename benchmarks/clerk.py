@@ -105,10 +105,10 @@ def drop_first_row(sheet: Sheet):
     sheet.header_rows = max(0, sheet.header_rows - 1)
 
 
-def unspan_header(sheet: Sheet, rng: random.Random):
-    """Header cells over two header rows (自然人, 总计, 表四's 结果维持) typed in one row, an empty cell in the other
-    (the text in the upper row, or in the lower)."""
-    below = unspan_header.below = rng.random() < 0.3
+def unspan_header(sheet: Sheet, rng: random.Random) -> str | None:
+    """Header cells over two header rows (自然人, 总计, 表四's 结果维持) typed in one row, an empty cell in the other:
+    where their text went ("above", "below"), None when the header has no such cell."""
+    below = rng.random() < 0.3
     spanning = [b for b in sheet.boxes if b.kind == "label" and b.rowspan > 1 and b.row < sheet.header_rows
                 and b.col >= sheet.label_cols]
     for b in spanning:
@@ -118,7 +118,7 @@ def unspan_header(sheet: Sheet, rng: random.Random):
         else:
             sheet.boxes.append(Box(b.row + 1, b.col, b.rowspan - 1, b.colspan))
         b.rowspan = 1
-    return bool(spanning)
+    return ("below" if below else "above") if spanning else None
 
 
 def break_words(sheet: Sheet, rng: random.Random, share: float):
@@ -148,7 +148,6 @@ def split_at(sheet: Sheet, row: int, repeat_header: bool, repeat_label: bool) ->
     bottom += [copy.copy(b) for b in sheet.boxes if repeat_header and b.row < sheet.header_rows]
     first = Sheet(top, row, sheet.ncols, sheet.header_rows, sheet.label_cols, sheet.small, sheet.before)
     second = Sheet(bottom, sheet.nrows - row + h, sheet.ncols, h, sheet.label_cols, sheet.small, (), sheet.after)
-    first.after = ()
     return first, second
 
 
@@ -225,8 +224,9 @@ def _header(sheet: Sheet, name: str, rng: random.Random, shapes: list[str]):
     if sheet.header_rows >= 3 and len(top) == 1 and rng.random() < 0.4:  # without 申请人情况
         drop_first_row(sheet)
         shapes.append(f"{name} header in {sheet.header_rows} rows")
-    if rng.random() < 0.3 and unspan_header(sheet, rng):
-        shapes.append(f"{name} header cells not spanning rows" + (" (text below)" if unspan_header.below else ""))
+    where = rng.random() < 0.3 and unspan_header(sheet, rng)
+    if where:
+        shapes.append(f"{name} header cells not spanning rows (text {where})")
     share = rng.choice((0.0, 0.3, 1.0))
     if share:
         break_words(sheet, rng, share)
