@@ -9,6 +9,9 @@ import-only 2021-merged-other), with blank cells, large numbers, a fee with up t
 `nianbao.importer.import_report` (what the CLI runs) and graded: cells exact, layout right, false errors (an error
 the filing does not have), silent wrong cells (a wrong number that no warning names), whether a text extraction of
 the PDF reads the same as the PDF itself, and the import's time.
+The clerk-* paths start from a second rendition of each filing, the report as a clerk types it in Word
+(clerk.py: other table shapes than `report` draws — label columns, header rows, split tables, marks for blanks),
+and take its .docx as is, through LibreOffice to PDF (and that PDF's `pdftotext -layout`), to HTML and to text.
 A path whose tool is missing is skipped (and fails the run under CI=true).
 """
 from __future__ import annotations
