@@ -9,6 +9,9 @@ import-only 2021-merged-other), with blank cells, large numbers, a fee with up t
 `nianbao.importer.import_report` (what the CLI runs) and graded: cells exact, layout right, false errors (an error
 the filing does not have), silent wrong cells (a wrong number that no warning names), whether a text extraction of
 the PDF reads the same as the PDF itself, and the import's time.
+The clerk-* paths start from a second rendition of each filing, the report as a clerk types it in Word
+(clerk.py: other table shapes than `report` draws — label columns, header rows, split tables, marks for blanks),
+and take its .docx as is, through LibreOffice to PDF (and that PDF's `pdftotext -layout`), to HTML and to text.
 A path whose tool is missing is skipped (and fails the run under CI=true).
 """
 from __future__ import annotations
@@ -127,7 +130,15 @@ PATHS = [Path_(*p) for p in (
     ("flat-nosep", "html", ".txt"), ("flat-space", "html", ".txt"), ("flat-tab", "html", ".txt"),
     ("flat-lines", "html", ".txt"),
     ("ocr-noise", "md", ".md"), ("html-tables-md", "md", ".md"),
+    # the report typed by a clerk in Word from the template (clerk.py: other table shapes than `report` draws)
+    ("clerk-docx", "clerk", ".docx"), ("clerk-pdf", "clerk", ".pdf", "soffice"),
+    ("clerk-layout", "clerk-pdf", ".txt", "pdftotext"), ("clerk-html", "clerk", ".html", "soffice"),
+    ("clerk-txt", "clerk", ".txt", "soffice"),
 )]
+# LibreOffice's conversions of the clerk's .docx: the PDF, Word's 另存为网页 (HTML), 另存为纯文本
+CLERK_LO = {"clerk-pdf": ("pdf:writer_pdf_Export", ".pdf"), "clerk-html": ("html:HTML (StarWriter)", ".html"),
+            "clerk-txt": ("txt:Text (encoded):UTF8", ".txt")}
+CLERK_SHAPES: dict[str, list[str]] = {}  # case → the shapes its clerk rendition drew (for the failures shown)
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, driven by Playwright (as tests/test_desk_browser.py does)
@@ -229,8 +240,11 @@ def extract(path: Path_, case: Case, src: dict[str, Path], out: Path, rng: rando
     target = out / f"{case.name}.{path.name}{path.suffix}"
     if path.name in ("docx", "html", "md", "pdf"):
         return src[path.name]
-    if path.name in ("lo-txt", "chromium-pdf", "pdf-norules", "pymupdf4llm"):
+    if path.name in ("lo-txt", "chromium-pdf", "pdf-norules", "pymupdf4llm", "clerk-docx", *CLERK_LO):
         return src[path.name]
+    if path.name == "clerk-layout":
+        _run(["pdftotext", "-layout", "-enc", "UTF-8", str(src["clerk-pdf"]), str(target)])
+        return target
     text = None
     if path.name.startswith("pdftotext"):
         mode = {"pdftotext-layout": ["-layout"], "pdftotext-raw": ["-raw"], "pdftotext": []}[path.name]
@@ -330,7 +344,10 @@ def grade(path_name: str, case: Case, file: Path, timeout: int = 30) -> Grade:
 
 
 # ------------------------------------------------------------------------------------------------ the run
-def render_sources(cases: list[Case], out: Path) -> dict[str, dict[str, Path]]:
+def render_sources(cases: list[Case], out: Path, seed: int = 12, paths=()) -> dict[str, dict[str, Path]]:
+    """Each case rendered by `report` (docx, html, md) and, for the clerk paths, typed by a clerk (clerk.py) and
+    converted by LibreOffice as its paths need."""
+    from clerk import render_clerk
     from nianbao.report import render
 
     src = {}
@@ -342,6 +359,18 @@ def render_sources(cases: list[Case], out: Path) -> dict[str, dict[str, Path]]:
             p = out / f"{c.name}.{kind}"
             p.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
             src[c.name][kind] = p
+    names = {p.name for p in paths}
+    if any(p.source.startswith("clerk") for p in paths):
+        (out / "clerk").mkdir(exist_ok=True)
+        for c in cases:
+            data, CLERK_SHAPES[c.name] = render_clerk(filing_of(c), random.Random(f"{seed}-{c.name}-clerk"))
+            p = src[c.name]["clerk-docx"] = out / "clerk" / f"{c.name}.docx"
+            p.write_bytes(data)
+        docx = [src[c.name]["clerk-docx"] for c in cases]
+        for name, (target, ext) in CLERK_LO.items():
+            if name in names or name == "clerk-pdf" and "clerk-layout" in names:
+                for c, f in zip(cases, libreoffice(docx, target, ext, out / name)):
+                    src[c.name][name] = f
     return src
 
 
@@ -398,7 +427,7 @@ def run(cases: list[Case], paths: list[Path_], work: Path, seed: int = 12, worke
     """Every case through every path whose tool is present; (grades, paths skipped for a missing tool)."""
     skipped = [p.name for p in paths if tool_missing(p.tool)]
     paths = [p for p in paths if p.name not in skipped]
-    src = render_sources(cases, work)
+    src = render_sources(cases, work, seed, paths)
     docx = [src[c.name]["docx"] for c in cases]
     if any(p.source == "pdf" for p in paths):
         for c, pdf in zip(cases, libreoffice(docx, "pdf:writer_pdf_Export", ".pdf", work / "pdf")):
@@ -438,7 +467,7 @@ def _grade(job) -> Grade:
 def table(grades: list[Grade], paths: list[Path_]) -> str:
     rows = [("path", "filings", "cells exact", "silent wrong", "false errors", "layout right", "unit right",
              "refused", "same as PDF", "median ms", "max ms")]
-    pdf = {g.case: g.wrong for g in grades if g.path == "pdf" and g.refused is None}
+    pdfs = {p: {g.case: g.wrong for g in grades if g.path == p and g.refused is None} for p in ("pdf", "clerk-pdf")}
     for p in paths:
         gs = [g for g in grades if g.path == p.name]
         if not gs:
@@ -450,8 +479,8 @@ def table(grades: list[Grade], paths: list[Path_]) -> str:
                      str(sum(g.silent_wrong for g in gs)), str(sum(len(g.false_errors) for g in gs)),
                      f"{sum(g.layout_ok for g in gs)}/{len(gs)}", f"{sum(g.unit_ok for g in gs)}/{len(gs)}",
                      str(sum(g.refused is not None for g in gs)),
-                     f"{sum(pdf.get(g.case) == g.wrong and g.refused is None for g in gs)}/{len(gs)}"
-                     if p.source == "pdf" and pdf else "", f"{times[len(times) // 2]:.0f}", f"{times[-1]:.0f}"))
+                     f"{sum(pdfs[p.source].get(g.case) == g.wrong and g.refused is None for g in gs)}/{len(gs)}"
+                     if pdfs.get(p.source) else "", f"{times[len(times) // 2]:.0f}", f"{times[-1]:.0f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -480,6 +509,8 @@ def main(argv=None) -> int:
         for g in bad[:a.details]:
             what = g.refused or f"{len(g.wrong)} wrong {dict(list(g.wrong.items())[:4])} errors {g.false_errors[:2]}"
             print(f"  {p.name} {g.case}: layout_ok={g.layout_ok} unit_ok={g.unit_ok} {what}"[:400])
+            if p.source.startswith("clerk"):
+                print(f"    shapes: {'; '.join(CLERK_SHAPES.get(g.case, []))}"[:400])
     print(table(grades, paths))
     print(f"{len(cases)} filings, {len(grades)} imports in {time.perf_counter() - start:.0f} s")
     if skipped:

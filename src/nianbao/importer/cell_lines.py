@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 
-_NUMBER_LINE = re.compile(r"^\s*[+\-－−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*$")
+from .labels import BLANK_SYMBOL
+
+# a cell's line: a number, or a mark of a blank cell ("—", "/")
+_NUMBER_LINE = re.compile(rf"^\s*(?:[+\-－−]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|{BLANK_SYMBOL})\s*$")
 MAX_CELLS = 20
 
 
@@ -16,7 +19,7 @@ def _label(line: str) -> bool:
     return bool(s) and not _NUMBER_LINE.match(s) and len(s) <= 80 and not s.endswith("。") and not s.startswith("\t")
 
 
-_CELL = re.compile(r"^[+\-－−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_CELL = re.compile(rf"^(?:[+\-－−]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|{BLANK_SYMBOL})$")
 
 
 def _spaced(line: str) -> tuple[str, list[str]] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..filing import BLANK_MARKS
 from ..formats import ReportFormat, Table
 
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")  # digits and the decimal point (OCR, WPS)
@@ -18,6 +19,9 @@ _SPACE = re.compile(r"[\s\u3000\x1e\x1f\x02\x03]+")
 _ORDINAL_DIGIT = re.compile(r"(?<!\d)(\d)[、．.](?=\D)")
 _LEADING_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d\.|第[一二三四五六七八九十]+项)")
 _TRAILING_NOTE = re.compile(r"（[^（）]{4,}）$")
+# the marks of a blank cell that are no word ("—", "/", "－"): in running text, one standing alone is a cell
+BLANK_SYMBOL = "(?:" + "|".join(re.escape(m) for m in sorted(
+    (m for m in BLANK_MARKS if m and not any(c.isalnum() for c in m)), key=len, reverse=True)) + ")"
 
 # Official wording → wordings seen in real reports for the same row or heading (read, never written).
 READING_VARIANTS = {
@@ -89,6 +93,22 @@ def find(stream: str, label: str, start: int = 0, end: int | None = None, ends: 
         if at >= 0:
             return Match(at, at + len(v), i == 0, v)
     return None
+
+
+def in_words(words: list[str], label: str, pieces: int = 3) -> bool:
+    """Whether the label is printed as up to `pieces` whole words in order (normalised, not necessarily adjacent):
+    a header broken over the lines of its cell."""
+    n = norm(label)
+
+    def rest(i: int, at: int, left: int) -> bool:
+        if at == len(n):
+            return True
+        if left == 0:
+            return False
+        return any(n.startswith(w, at) and len(w) >= 2 and rest(j + 1, at + len(w), left - 1)
+                   for j, w in enumerate(words[i:], i))
+
+    return len(n) >= 4 and rest(0, 0, pieces)
 
 
 def table_texts(table: Table) -> list[str]:

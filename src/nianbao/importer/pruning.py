@@ -252,6 +252,13 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
     return [[o for oi, o in enumerate(opts) if oi in u] for (_, opts), u in zip(rows, used)], one, True
 
 
+def _broken(instances, base: dict, rows, value) -> int:
+    """How many identities no choice of the rows' readings can satisfy."""
+    work = [WORK_LIMIT]
+    return sum(1 for const, members in _prepared(instances, base, rows, value)
+               if _supported(const, [am for _, am in members], work) == UNSAT)
+
+
 def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps=None):
     """Narrow the doubtful rows of a table in place (resolve's `pending`: keys, tokens, readings, …, kind): a
     row of blank cells left out is first placed by the columns' positions where the text keeps them, then every
@@ -271,11 +278,18 @@ def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps
             if chosen is not None:
                 pending[j] = (*pending[j][:2], [chosen], *pending[j][3:])
                 placed.add(j)
+    known = dict(fixed)
+    for j, p in enumerate(pending):
+        if len(p[2]) == 1 and j not in before:
+            known.update({k: value(x) for k, x in zip(p[0], p[2][0])})
+    if placed and _broken(instances, known, [(pending[j][0], pending[j][2]) for j in open_rows], value) > \
+            _broken(instances, known, [(pending[j][0], before[j]) for j in open_rows], value):
+        # an identity that some reading satisfies, none does with the rows placed: the positions misread a row
+        # (a line of pdftotext -layout shifted by its label's wrapping); identities alone
+        for j in placed:
+            pending[j] = (*pending[j][:2], before[j], *pending[j][3:])
+        placed = set()
     for attempt in (0, 1):
-        known = dict(fixed)
-        for p in pending:
-            if len(p[2]) == 1 and not any(p is pending[j] for j in open_rows):
-                known.update({k: value(x) for k, x in zip(p[0], p[2][0])})
         rest = open_rows  # the rows placed by position too: the identities must hold with them
         kept, one, settled = narrow(instances, known, [pending[j][:3:2] for j in rest], value)
         if placed and settled and one is None and attempt == 0:  # the positions misread a row: identities alone

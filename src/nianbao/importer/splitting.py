@@ -13,7 +13,7 @@ import functools
 import itertools
 import random
 
-from ..filing import Finding
+from ..filing import BLANK_MARKS, Finding
 from .column_search import by_columns
 from .digit_runs import arrangements, value, zero_stretches
 from .pruning import narrow_pending
@@ -122,9 +122,10 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             key = functools.partial(_preference, p[0], instances=row_inst[j], limit=fmt.count_limit, pattern=pattern)
             pending[j] = (*p[:2], sorted(p[2], key=key), *p[3:])
     listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
-    # a cell printed blank counts as 0 in the identities, as the checks read an imported report
+    # a cell printed blank (empty, or a mark such as "—") counts as 0 in the identities, as the checks read an
+    # imported report
     fixed = {k: (v if isinstance(v, (int, float)) else 0) for k, v in reading.raw.items()
-             if k in table_keys and (v is None or isinstance(v, (int, float)))}
+             if k in table_keys and (v is None or isinstance(v, (int, float)) or str(v).lower() in BLANK_MARKS)}
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
     # identity by identity, the columns' positions, then a short search: fast, and it decides most rows (pruning.py)
     decided_by_table, by_position, first, settled = narrow_pending(doc.text, instances, fixed, pending, value, gaps)
@@ -178,7 +179,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     unique, by_table = [], []
     for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
         inst = row_inst[j]
-        printed = " ".join(t.number for t in vals)
+        printed = " ".join(t.number or t.raw for t in vals)  # a blank's mark ("—") is printed too
         if kind == "blank":
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]

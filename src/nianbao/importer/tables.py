@@ -21,6 +21,7 @@ from .digit_runs import SPLIT_LIMIT, as_number, split_candidates, split_search
 from .splitting import resolve, violations
 
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
+_NUMBER_OR_MARK = re.compile(_NUMBER.pattern + rf"|(?:(?<=\s)|^)({labels.BLANK_SYMBOL})(?=\s|$)")
 _NOTE = re.compile(r"\s*[（(]([^（）()\n]{1,40})[）)]")
 _VALUE_CELL = re.compile(r"^\s*(?P<num>[+\-－−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|条)?\s*"
                          r"(?:[（(](?P<note>[^（）()]*)[）)])?\s*$")
@@ -41,13 +42,21 @@ class Token:
     note: str | None = None  # "其中修订16件" of "22（其中修订16件）"
     splittable: bool = False  # a run of digits in running text, possibly several cells
     unit: str | None = None  # "万元" of "300.5万元", kept beside the number
+    mark: bool = False  # a blank cell's mark ("—", "/") in running text: its number stands in for the blank
 
 
 def _running_text(text: str, pos: int, row: int | None, out: list[Token]):
     i = 0
-    for m in _NUMBER.finditer(text):
+    for m in _NUMBER_OR_MARK.finditer(text):
         s, e = m.start(), m.end()
         if s < i:
+            continue
+        if m.group(1) is None:  # a blank cell's mark standing alone ("0 — 3"): a cell, printed blank
+            if s > i:
+                out.append(Token("text", text[i:s], pos + i, row))
+            # placed among the row's columns as a 0 would be (a blank counts as 0 in every identity), read blank
+            out.append(Token("value", m.group(2), pos + s, row, "0", mark=True))
+            i = e
             continue
         digits = m.group(1)
         nxt = text[e:e + 2]
@@ -289,8 +298,11 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
                 if t in vals:
                     run.append(t)
             vals = run
+        # a header broken inside its narrow cell ("未经复议" over "直接起诉") is printed in words apart, with the
+        # words of the cells beside it between them (a PDF's text line by line)
+        words = [labels.norm(w) for t in tokens[:first] if t.kind == "text" for w in t.raw.split()]
         for r in table.rows:
-            if labels.find(stream, r.label):
+            if labels.find(stream, r.label) or labels.in_words(words, r.label):
                 reading.rows_found.add((table.id, r.key))
         groups.append((keys, vals, table.caption, tokens[0].pos if tokens else 0))
     else:
@@ -473,7 +485,7 @@ def _assign(doc: Doc, table: Table, keys: list[str], vals: list[Token], reading:
         number = numbers[i] if numbers is not None else tok.number
         where = _where(doc, table, key, tok)
         reading.where[key] = where
-        if number is None:
+        if number is None or tok.mark:
             reading.raw[key] = tok.raw or None  # None for an empty cell, the mark ("/", "—", "无") as printed
         else:
             reading.raw[key] = as_number(number)
