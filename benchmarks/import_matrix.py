@@ -56,6 +56,7 @@ class Case:
     unit: str
     year: int
     values: dict
+    blanks: str = "cells"  # the pattern of its blank cells (make_cases)
 
 
 def unit_name(rng: random.Random) -> str:
@@ -64,38 +65,82 @@ def unit_name(rng: random.Random) -> str:
 
 
 def make_cases(n: int, seed: int = 12) -> list[Case]:
-    """n random valid filings, the three layouts in turn."""
+    """n random valid filings, the three layouts in turn.
+
+    Zeros are left blank in one of three patterns, drawn for filing i from a generator of its own
+    (random.Random(f"{seed}:{i}")), so that the main generator's draws, and every filing of the first pattern, are
+    the same as before the patterns came (seed 2026's cells-pattern filings are those of the earlier tables):
+    - cells (3 in 5): each zero blank with a rate drawn per filing (0, 0, 5 % or 30 %);
+    - columns (1 in 5): some of 表三's 法人或其他组织 columns had no applicant all year, every cell 0 (the values
+      drawn again with those columns zero), printed blank top to bottom (3 in 4) or 0 top to bottom; the other
+      zeros as in the cells pattern;
+    - zeros (1 in 5): every zero left blank, so a row where nothing happened prints its label alone.
+    """
     from nianbao.formats import load_format
-    from nianbao.sample_data import random_valid_values
 
     rng = random.Random(seed)
     out = []
     for i in range(n):
         layout = LAYOUTS[i % 3]
         fmt = load_format(layout)
-        zeros = rng.choice((0.2, 0.5, 0.8))
-        while True:  # 表三/表四 at most 5 digits: wider numbers wrap in the Word table's narrow columns
-            values = random_valid_values(fmt, rng, scale=rng.choice((20, 400, 2000, 4000)), zero_share=zeros)
-            if max(abs(v) for k, v in values.items() if not k.startswith("t2")) < 100_000:
-                break
-        big = rng.choice((100, 10_000, 1_000_000, 100_000_000))  # 表二 has no identities: any size
-        for key, cell in fmt.cells.items():
-            if not key.startswith("t2") or not values[key]:
-                continue
-            if cell.type == "decimal":  # the fee (万元) or the procurement amount: up to 4 decimal places
-                places = rng.randint(0, 4)
-                values[key] = round(rng.uniform(0, big), places) if places else rng.randint(1, big)
-            elif cell.type == "signed":
-                values[key] = rng.randint(-big, big)
-            else:
-                values[key] = rng.randint(1, big)
+        values = _numbers(fmt, rng)
         blanks = rng.choice((0.0, 0.0, 0.05, 0.3))  # a cell left empty where nothing happened
         for key, v in values.items():
             if v == 0 and rng.random() < blanks:
                 values[key] = None
         year = rng.choice((2019, 2020)) if layout == "2019" else rng.randint(2021, 2025)
-        out.append(Case(f"f{i:03d}", layout, unit_name(rng), year, values))
+        unit = unit_name(rng)
+        own = random.Random(f"{seed}:{i}")
+        pattern = own.choices(BLANK_PATTERNS, weights=(3, 1, 1))[0]
+        if pattern == "columns":
+            values = _blank_columns(fmt, own, blanks)
+        elif pattern == "zeros":
+            values = {k: v if v else None for k, v in values.items()}
+        out.append(Case(f"f{i:03d}", layout, unit, year, values, pattern))
     return out
+
+
+BLANK_PATTERNS = ("cells", "columns", "zeros")
+
+
+def _numbers(fmt, rng: random.Random, zero: frozenset = frozenset()) -> dict:
+    """A valid filing's numbers (the keys in `zero` 0), 表二's of any size."""
+    from nianbao.sample_data import random_valid_values
+
+    zeros = rng.choice((0.2, 0.5, 0.8))
+    while True:  # 表三/表四 at most 5 digits: wider numbers wrap in the Word table's narrow columns
+        values = random_valid_values(fmt, rng, scale=rng.choice((20, 400, 2000, 4000)), zero_share=zeros, zero=zero)
+        if max(abs(v) for k, v in values.items() if not k.startswith("t2")) < 100_000:
+            break
+    big = rng.choice((100, 10_000, 1_000_000, 100_000_000))  # 表二 has no identities: any size
+    for key, cell in fmt.cells.items():
+        if not key.startswith("t2") or not values[key]:
+            continue
+        if cell.type == "decimal":  # the fee (万元) or the procurement amount: up to 4 decimal places
+            places = rng.randint(0, 4)
+            values[key] = round(rng.uniform(0, big), places) if places else rng.randint(1, big)
+        elif cell.type == "signed":
+            values[key] = rng.randint(-big, big)
+        else:
+            values[key] = rng.randint(1, big)
+    return values
+
+
+def _blank_columns(fmt, rng: random.Random, blanks: float) -> dict:
+    """Numbers where k of 表三's 法人或其他组织 columns (those between 自然人 and 总计) are 0 in every row, printed
+    blank (or 0) top to bottom; the other zeros blank at the rate `blanks`."""
+    t3 = fmt.tables["t3"]
+    orgs = [c.key for c in t3.columns[1:-1]]
+    cols = set(rng.sample(orgs, rng.randint(1, len(orgs))))
+    zero = frozenset(k for k, c in t3.cells.items() if c.col in cols)
+    values = _numbers(fmt, rng, zero)
+    empty = None if rng.random() < 0.75 else 0
+    for key, v in values.items():
+        if key in zero:
+            values[key] = empty
+        elif v == 0 and rng.random() < blanks:
+            values[key] = None
+    return values
 
 
 def filing_of(case: Case):

@@ -114,7 +114,7 @@ def test_layout_positions_under_the_header_decide_which_cells_are_blank(data):
     printed one."""
     n = data.draw(st.integers(2, 6))
     heads = [data.draw(_HEADS) for _ in range(n)]
-    width = max(map(len, heads)) + 4
+    width = max(*map(len, heads), 6) + 4  # a column wider than its widest number (6 digits), as a layout prints
     centres = [10 + width * i + width // 2 for i in range(n)]
     header = [" "] * (centres[-1] + width)
     for c, h in zip(centres, heads):

@@ -8,12 +8,15 @@ from __future__ import annotations
 import random
 
 
-def random_valid_values(fmt, rng: random.Random, scale: int = 20, zero_share: float = 0.5) -> dict:
+def random_valid_values(fmt, rng: random.Random, scale: int = 20, zero_share: float = 0.5,
+                        zero: frozenset = frozenset()) -> dict:
+    """Values keeping every identity of `fmt`; the keys in `zero` are 0 (e.g. a column no applicant ever filled:
+    0 from the start, and a filing is kept only when the sums left them 0)."""
     instances = list(fmt.sum_instances(previous=False))
     for _ in range(200):
         values = {}
         for key, cell in fmt.cells.items():
-            if rng.random() < zero_share:
+            if key in zero or rng.random() < zero_share:
                 values[key] = 0 if cell.type != "decimal" else 0.0
             elif cell.type == "decimal":
                 values[key] = round(rng.uniform(0, scale), 2)
@@ -32,6 +35,7 @@ def random_valid_values(fmt, rng: random.Random, scale: int = 20, zero_share: fl
                     changed = True
             if not changed:
                 break
-        if not changed and all(v >= 0 for k, v in values.items() if fmt.cells[k].type != "signed"):
+        if not changed and all(v >= 0 for k, v in values.items() if fmt.cells[k].type != "signed") \
+                and not any(values[k] for k in zero):
             return values
     raise RuntimeError("could not build a valid filing")  # pragma: no cover - the identities are consistent

@@ -37,15 +37,22 @@ def _spaced(line: str) -> tuple[str, list[str]] | None:
 
 def single_spaced(lines: list[str]) -> bool:
     """Whether the text's rows of numbers are cells joined by single spaces (a page flattened by a crawler), not
-    columns laid out with runs of spaces (`pdftotext -layout`): most rows of three or more numbers have one space
-    between each two, and some row has an empty cell (two spaces, or one at the end)."""
+    columns laid out with runs of spaces (`pdftotext -layout`): some row has an empty cell (two spaces, or one at
+    the end), and either most rows of three or more numbers have one space between each two, or no row has more
+    cells than a table row can (a run of spaces between columns reads as many empty cells) and three rows or more
+    print two numbers one space apart (a report that blanks its zeros, or whole columns, has few complete rows)."""
     found = [r[1] for r in map(_spaced, lines) if r]
+    if not any("" in r for r in found):
+        return False
     rows = [r for r in found if sum(1 for c in r if c) >= 3]
     tight = sum("" not in r for r in rows)
     # between two numbers a single space, or one more for each empty cell between them
     cells = sum(len(r) - 1 for r in rows)
     empty = sum(r.count("") for r in rows)
-    return tight >= 3 and any("" in r for r in found) and empty < cells / 2
+    if tight >= 3 and empty < cells / 2:
+        return True
+    adjacent = sum(any(a and b for a, b in zip(r, r[1:])) for r in found)
+    return max(len(r) for r in found) <= MAX_CELLS and adjacent >= 3
 
 
 def tab_row(line: str) -> bool:

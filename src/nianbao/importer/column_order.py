@@ -1,8 +1,9 @@
 """A table printed column by column. `pdftotext` without -layout or -raw reads a PDF page block by block: a table's
 row labels come out together, then its numbers one a line, several rows' numbers in one run, in an order that no
 longer says which row or column each belongs to. Read as it stands, such text would put numbers into wrong cells;
-it is recognised instead (a run of lines holding one number each, longer than two of the table's rows), and the
-import says what to do."""
+it is recognised instead (a run of lines holding one number each, longer than two of the table's rows; or, where
+the report blanks its zeros and the runs are short, the table's column headings printed among its rows, each
+right before a number), and the import says what to do."""
 from __future__ import annotations
 
 import re
@@ -65,4 +66,31 @@ def column_by_column(doc: Doc, fmt, sections: dict) -> str | None:
     runs = number_runs(doc.text[start:stop])
     if max(runs, default=0) > 2 * width or sum(r > width for r in runs) >= 2:
         return widest.sheet
+    region = sections[next(s.id for s in fmt.sections if s.table == widest.id)]
+    if headings_among_numbers(doc.text[region[0]:region[2]], widest) >= 2:
+        return widest.sheet
     return None
+
+
+def headings_among_numbers(text: str, table) -> int:
+    """How many of a table's column headings (商业企业, 法律服务机构 …, a heading broken over lines joined) stand
+    after its first row's label, each on lines of its own right before a line holding a number: pdftotext's
+    default mode prints a header cell beside the block of numbers under it. A text that keeps its rows prints the
+    header before the rows (a header repeated after a page break is followed by a row's label, not a number)."""
+    from .labels import norm
+
+    heads = {norm(c.label) for c in table.columns}
+    first = norm(table.rows[0].label)
+    started, lines, found = False, [], 0
+    for line in text.split("\n"):
+        if not line.strip() or is_page_furniture(line):
+            lines = [] if not line.strip() else lines
+            continue
+        if _NUMBER_LINE.match(line) or line.startswith(ROW):  # a row the text reader gathered (cell_lines.py)
+            # the lines right before it, or the last few of them, are exactly a heading ("3.其他" is a row's label)
+            found += started and any("".join(lines[i:]) in heads for i in range(len(lines)))
+            lines = []
+            continue
+        lines.append(norm(line))
+        started = started or first in "".join(lines)
+    return found

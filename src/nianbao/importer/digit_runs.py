@@ -106,7 +106,7 @@ def _may_close(span, eqs, types, widest: int) -> bool:
     """False when digits cannot be a block of parts and their total (总计 last, every other cell a part) under any
     cut: the total's digits t and the rest r keep t − 1 ≤ r ≤ (parts)·t, and casting out nines, the total's digit sum
     ≡ the parts'. True whenever the block is of another kind, or not all digits."""
-    digits = "".join(number for number, _ in span)
+    digits = "".join(number or "" for number, _ in span)  # an empty cell (None) holds no digits
     parts = len(types) - 1
     if not (len(eqs) == 1 and 0 < parts < 10 and set(types) == {"count"} and digits.isdigit()
             and (set(eqs[0][:-1]), eqs[0][-1]) in (({1}, -1), ({-1}, 1))):

@@ -221,6 +221,13 @@ def laid_out(text: str, vals) -> bool:
     return (before.endswith("  ") or not before.strip()) and (not gaps or 2 * wide >= len(gaps))
 
 
+def _evenly_spread(cols: list[float]) -> bool:
+    """Whether a header's column centres are spread like a table's columns (no gap five times another): a header
+    that pdftotext squeezed onto a few lines of its own, words far from the numbers they head, decides nothing."""
+    gaps = [b - a for a, b in zip(cols, cols[1:])]
+    return not gaps or max(gaps) <= 5 * min(gaps)
+
+
 def by_position(text: str, vals, options, reference: dict) -> tuple | None:
     """The option whose columns fit where the row's numbers are printed clearly best, if any: each number's
     distance from its column, after the shift common to the row (a line laid out a little left or right)."""
@@ -228,7 +235,7 @@ def by_position(text: str, vals, options, reference: dict) -> tuple | None:
     if not _one_line(text, vals) or not laid_out(text, vals):
         return None
     anchor, cols = reference.get(n) or (1, header_columns(text, vals, n))
-    if cols is None:
+    if cols is None or n not in reference and not _evenly_spread(cols):
         return None
     at = [_anchors(text, t)[anchor] for t in vals]
     scored = []
@@ -236,9 +243,13 @@ def by_position(text: str, vals, options, reference: dict) -> tuple | None:
         slots = [i for i, p in enumerate(o) if p != BLANK]
         d = [x - cols[s] for x, s in zip(at, slots)]
         m = statistics.median(d)
-        scored.append((sum(abs(x - m) for x in d) + abs(m), o))
+        scored.append((sum(abs(x - m) for x in d) + abs(m), max(abs(x - m) for x in d), o))
     scored.sort(key=lambda x: x[0])
     gap = statistics.median(b - a for a, b in zip(cols, cols[1:]))
+    # and every number under its column, after the line's shift: a line that pdftotext laid out on a grid of its
+    # own (squeezed where the row prints few numbers) fits one placement best without fitting any
+    if scored[0][1] > max(2.0, 0.6 * gap):
+        return None
     if len(scored) == 1 or scored[1][0] - scored[0][0] >= max(3.0, gap / 2):
-        return scored[0][1]
+        return scored[0][2]
     return None
