@@ -64,6 +64,7 @@ def _completes(front: set, x, need: set) -> bool:
     return any(_amount(n - x) in front for n in need)
 
 
+BITS_LIMIT = 1 << 20  # the widest spread of sums kept as one integer's bits (128 KiB)
 UNSAT = "unsat"  # what _supported says of an identity no choice satisfies
 
 
@@ -91,7 +92,7 @@ def _supported(const, amounts: list[list], budget: list | None = None) -> list[s
         return UNSAT
     # whole numbers add up to whole numbers: only amounts with decimals need their sums rounded
     decimals = isinstance(const, float) or any(isinstance(x, float) for a in sets for x in a)
-    if not decimals:
+    if not decimals and high[0] - low[0] < BITS_LIMIT:  # sums spread over a million or more: bits would not fit
         return _supported_whole(const, sets, low, high, budget)
     forward = [{const}]
     for i, a in enumerate(sets):
