@@ -253,6 +253,7 @@ def _leave_unread(doc, table, keys, vals, parts, ranked, what, reading, assign):
     assign([keys[c] for c in agree], [cells[c] for c in agree], [parts[c] or None for c in agree])
     printed = " ".join(t.number for t in vals)
     left = [k for c, k in enumerate(keys) if c not in agree]
+    reading.clean += len(left)  # the row was found and its digits read: for the choice of layout, as if assigned
     zeros = {c for a, b, _ in zero_stretches(parts) for c in range(a, b)}  # read as 0: blank or a printed 0
     doubt = [k for c, k in enumerate(keys) if c not in agree or c in zeros or len({o[c] for o in ranked}) > 1]
     others = "；".join(_show(o) for o in ranked[:3]) + ("……" if len(ranked) > 3 else "")
