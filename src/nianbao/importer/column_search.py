@@ -10,22 +10,26 @@ state found dead once is not searched again. Bounded by a count of steps; None w
 """
 from __future__ import annotations
 
-STEPS = 250_000  # sums and picks tried, over the whole table: a count, the same on every machine
-EVERY = 40_000  # of which on listing every choice, before settling for one
+STEPS = 20_000  # sums and picks tried, over the whole table: a count, the same on every machine
+EVERY = 8_000  # of which on listing every choice, before settling for one
 
 
 class _OutOfSteps(Exception):
     pass
 
 
+NOT_BY_COLUMNS = False  # what by_columns returns for a table an identity of which spans columns
+
+
 def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: int = EVERY):
     """For rows (keys, readings) of one table, all of the same columns: (for each row, the readings that take part
     in some choice of one reading per row under which every identity holds; one such choice), ([], []) when there
-    is none, None when an identity spans columns or the steps run out."""
+    is none, None when the steps run out (`limit` ≤ `every`: none spent on finding one choice once listing every
+    one has run out), NOT_BY_COLUMNS when the rows' columns differ or an identity spans columns."""
     n = len(rows[0][0])
     cols = [k.rsplit(".", 1)[1] for k in rows[0][0]]
     if any(len(keys) != n or [k.rsplit(".", 1)[1] for k in keys] != cols for keys, _ in rows):
-        return None
+        return NOT_BY_COLUMNS
     where = {k: (r, c) for r, (keys, _) in enumerate(rows) for c, k in enumerate(keys)}
     per_col: list[list] = [[] for _ in range(n)]
     for inst in instances:
@@ -36,7 +40,7 @@ def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: in
         if any(k not in where and k not in base for _, k in terms):
             continue
         if len({c for _, (_, c) in open_terms}) > 1:
-            return None
+            return NOT_BY_COLUMNS
         const = sum(c * base[k] for c, k in terms if k not in where)
         coef: dict[int, float] = {}
         for c, (r, _) in open_terms:
@@ -60,16 +64,26 @@ def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: in
         eqs = per_col[c]
         order = sorted(range(len(rows)), key=lambda r: (-len(eqs) + sum(r in coef for _, coef in eqs), len(firsts[r])))
         amounts = [[tuple(coef.get(r, 0) * v for _, coef in eqs) for v, _ in firsts[r]] for r in order]
-        # the partial sums of the identities after each row, forward, then only those the rows after can close
+        # the partial sums of the identities after each row, forward, each kept only while the rows after can
+        # still bring it to zero (what they add lies between their least and their most), then only those they can
+        lows, highs = [[0] * len(eqs)], [[0] * len(eqs)]
+        for am in reversed(amounts):
+            lows.append([a + min(x[e] for x in am) for e, a in enumerate(lows[-1])])
+            highs.append([a + max(x[e] for x in am) for e, a in enumerate(highs[-1])])
+        lows.reverse()
+        highs.reverse()
         forward = [{tuple(const for const, _ in eqs)}]
-        for am in amounts:
+        for i, am in enumerate(amounts):
+            steps[0] += len(forward[-1]) * len(am)
+            if steps[0] > budget[0]:
+                raise _OutOfSteps
+            lo, hi = lows[i + 1], highs[i + 1]
             nxt = set()
             for x in forward[-1]:
                 for a in am:
-                    nxt.add(tuple(round(p + q, 6) for p, q in zip(x, a)))
-            steps[0] += len(nxt)
-            if steps[0] > budget[0]:
-                raise _OutOfSteps
+                    y = tuple(round(p + q, 6) for p, q in zip(x, a))
+                    if all(-h - 1e-6 <= v <= -l + 1e-6 for v, l, h in zip(y, lo, hi)):
+                        nxt.add(y)
             forward.append(nxt)
         zero = tuple(0 for _ in eqs)
         if zero not in forward[-1]:
@@ -77,6 +91,9 @@ def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: in
         viable = [set() for _ in forward]
         viable[-1] = {zero}
         for i in range(len(amounts) - 1, -1, -1):
+            steps[0] += len(forward[i]) * len(amounts[i])
+            if steps[0] > budget[0]:
+                raise _OutOfSteps
             viable[i] = {x for x in forward[i] if any(tuple(round(p + q, 6) for p, q in zip(x, a)) in viable[i + 1]
                                                       for a in amounts[i])}
         chosen: list = [None] * len(rows)
@@ -123,6 +140,8 @@ def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: in
         if not complete(0, start, True):
             return [], []
     except _OutOfSteps:  # too many choices to list them all: one of them, the rows left as they were
+        if limit <= every:
+            return None
         steps[0], good, dead = every, {}, set()
         budget[0] = limit
         try:

@@ -17,8 +17,8 @@ import heapq
 SUMS_LIMIT = 50_000  # sums kept for one identity; beyond this it is left to the search
 # sums listed in one narrowing of a table, all identities and steps together (a count, not a time: the same on every
 # machine); beyond it the identities left are not looked at, and the search's choices are checked one by one
-WORK_LIMIT = 10_000_000
-CALL_LIMIT = 1_000_000  # of it for one identity at a time
+WORK_LIMIT = 300_000
+CALL_LIMIT = 50_000  # of it for one identity at a time
 
 
 def _amount(x) -> float | int:
@@ -64,6 +64,7 @@ def _completes(front: set, x, need: set) -> bool:
     return any(_amount(n - x) in front for n in need)
 
 
+BITS_LIMIT = 1 << 20  # the widest spread of sums kept as one integer's bits (128 KiB)
 UNSAT = "unsat"  # what _supported says of an identity no choice satisfies
 
 
@@ -91,6 +92,8 @@ def _supported(const, amounts: list[list], budget: list | None = None) -> list[s
         return UNSAT
     # whole numbers add up to whole numbers: only amounts with decimals need their sums rounded
     decimals = isinstance(const, float) or any(isinstance(x, float) for a in sets for x in a)
+    if not decimals and high[0] - low[0] < BITS_LIMIT:  # sums spread over a million or more: bits would not fit
+        return _supported_whole(const, sets, low, high, budget)
     forward = [{const}]
     for i, a in enumerate(sets):
         if _spent(budget, len(forward[-1]) * len(a)):
@@ -112,6 +115,45 @@ def _supported(const, amounts: list[list], budget: list | None = None) -> list[s
         back = _sums(back, out[i], decimals)
         if len(back) > SUMS_LIMIT:
             return None
+    return out
+
+
+def _supported_whole(const: int, sets: list[set], low: list, high: list, budget: list | None):
+    """_supported for whole numbers: each set of partial sums is one integer's bits (bit k: the sum base + k), so
+    a member's amounts are added by shifting, many sums a machine word, not sum by sum."""
+    forward, bases = [1], [const]  # bit k of forward[i]: bases[i] + k is a sum of const and the members before i
+    for i, a in enumerate(sets):
+        least = min(a)
+        got = 0
+        for x in a:
+            got |= forward[-1] << (x - least)
+        base = bases[-1] + least
+        lo, hi = -high[i + 1] - base, -low[i + 1] - base  # the sums the members after i can still bring to zero
+        got = (got >> lo << lo if lo > 0 else got) & ((1 << (hi + 1)) - 1) if hi >= 0 else 0
+        if _spent(budget, len(a) * (got.bit_length() // 512 + 1)):
+            return None
+        forward.append(got)
+        bases.append(base)
+    if bases[-1] > 0 or not forward[-1] >> -bases[-1] & 1:
+        return UNSAT
+    out: list[set] = [set()] * len(sets)
+    need, base = 1, 0  # bit k: base + k is minus what some choice of the members after i adds
+    for i in range(len(sets) - 1, -1, -1):
+        if _spent(budget, 2 * len(sets[i]) * (max(need.bit_length(), forward[i].bit_length()) // 512 + 1)):
+            return None
+        keep = set()
+        for x in sets[i]:  # some sum before i, plus x, is minus what the members after i add
+            d = bases[i] + x - base
+            if (forward[i] << d if d >= 0 else forward[i] >> -d) & need:
+                keep.add(x)
+        if not keep:
+            return UNSAT
+        out[i] = keep
+        most = max(keep)
+        grown = 0
+        for x in keep:
+            grown |= need << (most - x)
+        need, base = grown, base - most
     return out
 
 

@@ -14,7 +14,7 @@ import itertools
 import random
 
 from ..filing import BLANK_MARKS, Finding
-from .column_search import by_columns
+from .column_search import EVERY, NOT_BY_COLUMNS, STEPS, by_columns
 from .digit_runs import arrangements, value, zero_stretches
 from .pruning import narrow_pending
 
@@ -139,11 +139,12 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             base.update({k: value(x) for k, x in zip(p[0], p[2][0])})
     rows = [(pending[j][0], pending[j][2]) for j in ambiguous]
     found = None
-    if ambiguous and not (settled and first):  # column by column where it applies (表三), else row by row
-        found = by_columns(instances, base, rows, value)
-        found = _consistent(instances, base, rows) if found is None else found
     # row → its reading in one choice that satisfies every identity (taken where still ambiguous)
     joint = {j: first[j] for j in ambiguous if first.get(j) is not None}
+    if ambiguous and not (settled and first):  # column by column where it applies (表三), else row by row
+        # with one choice in hand, the steps go only to listing every choice
+        found = by_columns(instances, base, rows, value, limit=EVERY if joint else STEPS)
+        found = _consistent(instances, base, rows) if found is NOT_BY_COLUMNS else found
     if found is None and ambiguous and not joint:  # too many to search exactly: one choice that keeps the identities
         one = _descend(instances, base, rows)
         joint = dict(zip(ambiguous, one)) if one else {}
@@ -176,6 +177,11 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
                     decided_by_table.add(j)
             else:
                 joint.setdefault(j, winners[0][pos])
+    # no choice found under which the identities hold, though one may exist: a row's cells that its readings
+    # disagree on are left unread (named in a warning) rather than read so that the checks report an error the
+    # publisher may not have made
+    unsure = set() if joint else {j for j in ambiguous if any(set(i.keys) & set(pending[j][0]) for i in instances
+                                                               if not set(i.keys) <= set(pending[j][0]))}
     unique, by_table = [], []
     for j, (keys, vals, options, what, identity_ok, kind) in enumerate(pending):
         inst = row_inst[j]
@@ -202,6 +208,9 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         # which zeros of a stretch were the blanks: as the table's other rows leave them, else the printed 0 first
         parts = min(arrangements(ranked[0], limit=200)[1],
                     key=lambda a: (off_pattern(keys, a, pattern, inst), tuple(-len(p) for p in a)))
+        if j in unsure and len(options) > 1:
+            _leave_unread(doc, table, keys, vals, parts, ranked, what, reading, assign)
+            continue
         assign(keys, _expand(vals, parts), [p or None for p in parts])
         stretches = zero_stretches(parts)
         if stretches and len(options) == 1:  # every number decided, not which of a stretch's zeros were blank
@@ -235,6 +244,24 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if by_table:
             msg += f"；其中 {len(by_table)} 行有多种拆法，由表格勾稽关系确定：" + "；".join(by_table)
         reading.findings.append(Finding("IMP-SPLIT", "info", msg))
+
+
+def _leave_unread(doc, table, keys, vals, parts, ranked, what, reading, assign):
+    """A row whose readings no choice found keeps the table's identities: the cells every reading agrees on are
+    read, the others left unread, named in a warning."""
+    agree = [c for c in range(len(keys)) if len({value(o[c]) for o in ranked}) == 1]
+    cells = _expand(vals, parts)
+    assign([keys[c] for c in agree], [cells[c] for c in agree], [parts[c] or None for c in agree])
+    printed = " ".join(t.number for t in vals)
+    left = [k for c, k in enumerate(keys) if c not in agree]
+    reading.clean += len(left)  # the row was found and its digits read: for the choice of layout, as if assigned
+    zeros = {c for a, b, _ in zero_stretches(parts) for c in range(a, b)}  # read as 0: blank or a printed 0
+    doubt = [k for c, k in enumerate(keys) if c not in agree or c in zeros or len({o[c] for o in ranked}) > 1]
+    others = "；".join(_show(o) for o in ranked[:3]) + ("……" if len(ranked) > 3 else "")
+    reading.findings.append(Finding(
+        "IMP-SPLIT", "warning", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，拆法很多（{others}），未能找到一种"
+        f"使本表勾稽关系都成立的读法：{'、'.join(_label(table, k) for k in left)}未读取（按未填写处理），请核对原文",
+        keys=doubt, cells=[doc.place(vals[0].pos)], actual=printed))
 
 
 STATE_LIMIT = 40_000  # partial sums kept while searching the readings of a table's rows
@@ -318,7 +345,7 @@ def _consistent(instances, base: dict, rows) -> tuple[list[list[tuple]], list[tu
     return [[o for oi, o in enumerate(options) if oi in u] for (_, options), u in zip(rows, used)], one
 
 
-def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 40) -> list[tuple] | None:
+def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 3) -> list[tuple] | None:
     """One choice of a reading per row under which every identity holds, found by changing one row at a time to
     the reading that leaves the identities least broken; None if none is found. It decides nothing (the rows stay
     ambiguous, with their warnings): it only keeps the checks from reporting an error the publisher did not make."""
