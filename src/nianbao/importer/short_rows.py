@@ -183,6 +183,8 @@ def clustered_columns(text: str, rows, n: int) -> tuple[int, list[float]] | None
     when the numbers do not group so clearly (a column blank in every row, a row laid out apart from the rest)."""
     laid = [vals for vals in rows if vals and all(t.row is None for t in vals) and _one_line(text, vals)
             and laid_out(text, vals)]
+    if len({len(vals) for vals in laid}) == 1 and len(laid[0]) < n:
+        return None  # every row prints as many numbers, fewer than n: the same columns left blank in every row
     best = None
     for a in range(3):
         at = [[_anchors(text, t)[a] for t in vals] for vals in laid]
