@@ -82,31 +82,29 @@ def cross_year_rules(fmt: ReportFormat) -> list:
 def absent(fmt: ReportFormat, identity: dict) -> Finding | None:
     """The notice (说明) for a return whose unit last year's data for many units does not hold: which cross-year
     checks did not run, so that silence is never taken for a pass."""
+    who = str(identity.get("unit") or "").strip() or "（无单位标识）"
+    code = str(identity.get("unit_code") or "").strip()
+    return _notice(fmt, "previous_absent", unit=who + (f"（{code}）" if code else ""))
+
+
+def _notice(fmt: ReportFormat, wording: str, **names) -> Finding | None:
+    """A 说明 about the cross-year rules, in the format definition's `wording`; None when the layout has none."""
     rules = cross_year_rules(fmt)
     if not rules:
         return None
-    who = str(identity.get("unit") or "").strip() or "（无单位标识）"
-    code = str(identity.get("unit_code") or "").strip()
-    text = fmt.workbook["previous_absent"].format(unit=who + (f"（{code}）" if code else ""),
-                                                  rules="、".join(f"{r.id} {r.name}" for r in rules))
+    text = fmt.workbook[wording].format(rules="、".join(f"{r.id} {r.name}" for r in rules), **names)
     return Finding("/".join(r.id for r in rules), "info", text)
 
 
 def other_unit(fmt: ReportFormat, identity: dict, previous: Filing) -> Finding | None:
     """The notice (说明) for a return checked against the one file of last year given, when that file is another
     unit's (by code where both have one, else by name): used, as asked, but never without a word."""
-    rules = cross_year_rules(fmt)
     theirs, code = str(previous.unit or "").strip(), str(previous.unit_code or "").strip()
     ours, our_code = str(identity.get("unit") or "").strip(), str(identity.get("unit_code") or "").strip()
-    if not rules or not theirs or not ours:
+    if not theirs or not ours or (code == our_code if code and our_code else _norm(theirs) == _norm(ours)):
         return None
-    same = code == our_code if code and our_code else _norm(theirs) == _norm(ours)
-    if same:
-        return None
-    text = fmt.workbook["previous_other_unit"].format(
-        previous=theirs + (f"（{code}）" if code else ""), unit=ours + (f"（{our_code}）" if our_code else ""),
-        rules="、".join(f"{r.id} {r.name}" for r in rules))
-    return Finding("/".join(r.id for r in rules), "info", text)
+    return _notice(fmt, "previous_other_unit", previous=theirs + (f"（{code}）" if code else ""),
+                   unit=ours + (f"（{our_code}）" if our_code else ""))
 
 
 class LastYear(NamedTuple):

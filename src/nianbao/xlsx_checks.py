@@ -121,8 +121,8 @@ def write_flags(ws, fmt: ReportFormat, flags: Flags, stamped_refs: dict):
     ws.very_hidden()
 
 
-_SAME, _SAME_NOT_0 = "G", "H"
-_SIGN = {"error": "✗ ", "warning": "⚠ "}  # as 校验结果 marks its rows  # a number cell's flag-sheet columns for Y-03
+_SAME, _SAME_NOT_0 = "G", "H"  # a number cell's flag-sheet columns for Y-03
+_SIGN = {"error": "✗ ", "warning": "⚠ "}  # as 校验结果 marks its rows
 
 
 def _write_same(ws, row: int, ref: str, prev: str, flags: Flags, key: str):

@@ -44,7 +44,7 @@ def line_by_line(cells: list[str]) -> list[str]:
     if not any(_BR.search(c) for c in cells):
         return cells
     lines = [_BR.split(c) for c in cells]
-    out = [c for c in cells]
+    out = list(cells)
     i = 0
     while i < len(lines) - 1:
         n, k = len(lines[i]), 1
