@@ -148,12 +148,16 @@ def test_a_real_page_that_blanks_whole_columns_reads_as_the_page(tmp_path, share
 def test_the_column_search_keeps_the_truth_and_a_choice_that_holds(data):
     """A small table whose last row and last column are totals, its rows' numbers run together with every zero
     blank (so each row's numbers may stand in several columns): the true reading of every row is kept, the
-    choice returned satisfies every identity, and the readings kept are those of some choice that does."""
+    choice returned satisfies every identity, and the readings kept are those of some choice that does — the
+    same whether a column's sums are kept as the bits of an integer or one by one."""
     import itertools
+    from unittest import mock
 
     from nianbao.formats import RuleInstance, Term
+    from nianbao.importer import column_search
     from nianbao.importer.column_search import by_columns
     from nianbao.importer.digit_runs import value
+    from nianbao.importer.pruning import BLANKS
 
     def total(t, parts):
         return RuleInstance(None, t, None, (Term(1, t),), tuple(Term(1, p) for p in parts))
@@ -176,7 +180,9 @@ def test_the_column_search_keeps_the_truth_and_a_choice_that_holds(data):
             options.append(tuple(o) + (str(r[-1]) if r[-1] else "",))
         rows.append((k, options))
         truth.append(tuple(str(v) if v else "" for v in r))
-    found = by_columns(inst, {}, rows, value)
+    found = by_columns(inst, {}, rows, value, BLANKS.steps, BLANKS.every)
+    with mock.patch.object(column_search, "CHOICES_LIMIT", 0):  # the sums one by one, not as bits
+        assert by_columns(inst, {}, rows, value, BLANKS.steps, BLANKS.every) == found
     assert found is not None and found[0]
     kept, one = found
     for t, options in zip(truth, kept):

@@ -251,7 +251,6 @@ def test_a_short_row_is_placed_in_every_way_its_identities_allow_and_no_other(da
 def test_a_choice_found_with_the_sums_budget_used_up_still_holds(grid, limit):
     """A table's doubtful rows narrowed with (nearly) no budget for the identities' sums: whatever the search
     returns as one choice still satisfies every identity (it is checked itself), and the truth is never dropped."""
-    from unittest import mock
 
     from nianbao.formats import RuleInstance, Term
     from nianbao.importer.digit_runs import value
@@ -269,8 +268,7 @@ def test_a_choice_found_with_the_sums_budget_used_up_still_holds(grid, limit):
         options = {tuple(map(str, r))} | {tuple(map(str, r[:j] + [r[j + 1], r[j]] + r[j + 2:]))
                                           for j in range(len(r) - 1)}
         doubtful.append((k, sorted(options)))
-    with mock.patch.object(pruning, "WORK_LIMIT", limit), mock.patch.object(pruning, "CALL_LIMIT", limit):
-        kept, one, _ = pruning.narrow(inst, {}, doubtful, value)
+    kept, one, _ = pruning.narrow(inst, {}, doubtful, value, effort=pruning.Effort(work=limit, call=limit))
     for (k, _), options, r in zip(doubtful, kept, rows):
         assert tuple(map(str, r)) in options
     if one is not None:

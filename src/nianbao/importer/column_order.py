@@ -3,7 +3,7 @@ row labels come out together, then its numbers one a line, several rows' numbers
 longer says which row or column each belongs to. Read as it stands, such text would put numbers into wrong cells;
 it is recognised instead (a run of lines holding one number each, longer than two of the table's rows; or, where
 the report blanks its zeros and the runs are short, the table's column headings printed among its rows, each
-right before a number), and the import says what to do."""
+right before a number, or its rows' labels printed out of their order), and the import says what to do."""
 from __future__ import annotations
 
 import re
@@ -67,9 +67,23 @@ def column_by_column(doc: Doc, fmt, sections: dict) -> str | None:
     if max(runs, default=0) > 2 * width or sum(r > width for r in runs) >= 2:
         return widest.sheet
     region = sections[next(s.id for s in fmt.sections if s.table == widest.id)]
-    if headings_among_numbers(doc.text[region[0]:region[2]], widest) >= 2:
+    text = doc.text[region[0]:region[2]]
+    if headings_among_numbers(text, widest) + rows_out_of_order(text, widest) >= 2:  # each a sign: two of them
         return widest.sheet
     return None
+
+
+def rows_out_of_order(text: str, table) -> int:
+    """How many of a table's row labels (those printed once in the table, the wording of a line or more) come
+    before the label of the row above them: pdftotext's default mode prints a block of rows after the blocks
+    beside it. A text that keeps its rows prints them in the table's order."""
+    from .labels import norm
+
+    flat = norm(text)
+    labels = [norm(r.label) for r in table.rows]
+    at = [flat.find(lb) if len(lb) >= 4 and labels.count(lb) == 1 and flat.count(lb) == 1 else -1 for lb in labels]
+    found = [a for a in at if a >= 0]
+    return sum(1 for a, b in zip(found, found[1:]) if b < a)
 
 
 def headings_among_numbers(text: str, table) -> int:

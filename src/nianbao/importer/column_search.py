@@ -6,12 +6,15 @@ A row by row search carries every identity's partial sum along and drowns in the
 within its column: the search picks every row's number in column 1, keeps the picks that satisfy column 1's
 identities, then column 2, … What a row can still read after its first columns depends only on which of its
 readings are left — so rows whose readings' first columns differ but leave the same rest meet in one state, and a
-state found dead once is not searched again. Bounded by a count of steps; None when it runs out or does not apply.
+state found dead once is not searched again. Within a column, where the rows have few numbers each to choose from
+(blank cells left out) and the numbers are whole, what the rows after can still add is kept per identity as the bits
+of an integer, so a row's number is tried only where its identities can still hold (a report that blanks every
+zero has 18 such rows in 表三: the sums one by one ran out of steps). Bounded by a count of steps (pruning.Effort);
+None when it runs out or does not apply.
 """
 from __future__ import annotations
 
-STEPS = 20_000  # sums and picks tried, over the whole table: a count, the same on every machine
-EVERY = 8_000  # of which on listing every choice, before settling for one
+import functools
 
 
 class _OutOfSteps(Exception):
@@ -21,7 +24,7 @@ class _OutOfSteps(Exception):
 NOT_BY_COLUMNS = False  # what by_columns returns for a table an identity of which spans columns
 
 
-def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: int = EVERY):
+def by_columns(instances, base: dict, rows, value, limit: int, every: int):
     """For rows (keys, readings) of one table, all of the same columns: (for each row, the readings that take part
     in some choice of one reading per row under which every identity holds; one such choice), ([], []) when there
     is none, None when the steps run out (`limit` ≤ `every`: none spent on finding one choice once listing every
@@ -64,38 +67,13 @@ def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: in
         eqs = per_col[c]
         order = sorted(range(len(rows)), key=lambda r: (-len(eqs) + sum(r in coef for _, coef in eqs), len(firsts[r])))
         amounts = [[tuple(coef.get(r, 0) * v for _, coef in eqs) for v, _ in firsts[r]] for r in order]
-        # the partial sums of the identities after each row, forward, each kept only while the rows after can
-        # still bring it to zero (what they add lies between their least and their most), then only those they can
-        lows, highs = [[0] * len(eqs)], [[0] * len(eqs)]
-        for am in reversed(amounts):
-            lows.append([a + min(x[e] for x in am) for e, a in enumerate(lows[-1])])
-            highs.append([a + max(x[e] for x in am) for e, a in enumerate(highs[-1])])
-        lows.reverse()
-        highs.reverse()
-        forward = [{tuple(const for const, _ in eqs)}]
-        for i, am in enumerate(amounts):
-            steps[0] += len(forward[-1]) * len(am)
-            if steps[0] > budget[0]:
-                raise _OutOfSteps
-            lo, hi = lows[i + 1], highs[i + 1]
-            nxt = set()
-            for x in forward[-1]:
-                for a in am:
-                    y = tuple(round(p + q, 6) for p, q in zip(x, a))
-                    if all(-h - 1e-6 <= v <= -l + 1e-6 for v, l, h in zip(y, lo, hi)):
-                        nxt.add(y)
-            forward.append(nxt)
-        zero = tuple(0 for _ in eqs)
-        if zero not in forward[-1]:
+        whole = _as_bits(eqs, amounts, spend)
+        if whole is not None:
+            start, fits = tuple(const for const, _ in eqs), functools.partial(_reaches, whole)
+        else:
+            start, fits = _by_sums(eqs, amounts, spend)
+        if start is None or not fits(0, start):
             return
-        viable = [set() for _ in forward]
-        viable[-1] = {zero}
-        for i in range(len(amounts) - 1, -1, -1):
-            steps[0] += len(forward[i]) * len(amounts[i])
-            if steps[0] > budget[0]:
-                raise _OutOfSteps
-            viable[i] = {x for x in forward[i] if any(tuple(round(p + q, 6) for p, q in zip(x, a)) in viable[i + 1]
-                                                      for a in amounts[i])}
         chosen: list = [None] * len(rows)
 
         def rec(i: int, x: tuple):
@@ -105,14 +83,17 @@ def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: in
             r = order[i]
             for (v, keep), a in zip(firsts[r], amounts[i]):
                 y = tuple(round(p + q, 6) for p, q in zip(x, a))
-                if y in viable[i + 1]:
-                    steps[0] += 1
-                    if steps[0] > budget[0]:
-                        raise _OutOfSteps
+                if fits(i + 1, y):
+                    spend(1)
                     chosen[r] = (v, keep)
                     yield from rec(i + 1, y)
 
-        yield from rec(0, next(iter(forward[0])))
+        yield from rec(0, start)
+
+    def spend(n: int) -> None:
+        steps[0] += n
+        if steps[0] > budget[0]:
+            raise _OutOfSteps
 
     def complete(c: int, state: tuple, every: bool) -> bool:
         """Whether the state leads to a complete choice; `every`: find all the picks that do (else the first)."""
@@ -170,3 +151,75 @@ def by_columns(instances, base: dict, rows, value, limit: int = STEPS, every: in
         state = good[(c, state)][0][1]
     one = [rows[r][1][min(alive)] for r, alive in enumerate(state)]
     return [[o for i, o in enumerate(options) if i in u] for (_, options), u in zip(rows, used)], one
+
+
+BITS_LIMIT = 1 << 18  # the widest spread of one identity's sums kept as the bits of an integer
+CHOICES_LIMIT = 4  # numbers a row has to choose from in a column, on average: more (digits run together), one by one
+
+
+def _as_bits(eqs, amounts, spend):
+    """For a column whose identities' amounts are whole numbers of a modest spread: per identity, per position in
+    the rows' order, what the rows from there on can add, as the bits of an integer (bit k: the sum base + k),
+    with the bases. None where the amounts have decimals or spread too wide (the sums are then kept one by one)."""
+    if not eqs or any(not isinstance(x, int) for am in amounts for a in am for x in a):
+        return None
+    if sum(len(am) for am in amounts) > CHOICES_LIMIT * len(amounts):
+        return None
+    if any(sum(max(a[e] for a in am) - min(a[e] for a in am) for am in amounts) > BITS_LIMIT
+           for e in range(len(eqs))):
+        return None
+    out = []
+    for e in range(len(eqs)):
+        bits, bases = [1], [0]  # from the end: the rows after the last add nothing
+        for am in reversed(amounts):
+            least = min(a[e] for a in am)
+            got = 0
+            for x in {a[e] for a in am}:
+                got |= bits[-1] << (x - least)
+            spend(len(am) * (got.bit_length() // 4096 + 1))
+            bits.append(got)
+            bases.append(bases[-1] + least)
+        out.append((bits[::-1], bases[::-1]))
+    return out
+
+
+def _reaches(whole, i: int, x: tuple) -> bool:
+    """Whether the rows from position i on can bring every identity's sum x to zero (whole: _as_bits)."""
+    for (bits, bases), v in zip(whole, x):
+        k = -v - bases[i]
+        if k < 0 or not bits[i] >> k & 1:
+            return False
+    return True
+
+
+def _by_sums(eqs, amounts, spend):
+    """The identities' partial sums after each row, forward, each kept only while the rows after can still bring
+    it to zero (what they add lies between their least and their most), then only those they can: (the start,
+    whether a position's sums can still be brought to zero); (None, None) when no choice can."""
+    lows, highs = [[0] * len(eqs)], [[0] * len(eqs)]
+    for am in reversed(amounts):
+        lows.append([a + min(x[e] for x in am) for e, a in enumerate(lows[-1])])
+        highs.append([a + max(x[e] for x in am) for e, a in enumerate(highs[-1])])
+    lows.reverse()
+    highs.reverse()
+    forward = [{tuple(const for const, _ in eqs)}]
+    for i, am in enumerate(amounts):
+        spend(len(forward[-1]) * len(am))
+        lo, hi = lows[i + 1], highs[i + 1]
+        nxt = set()
+        for x in forward[-1]:
+            for a in am:
+                y = tuple(round(p + q, 6) for p, q in zip(x, a))
+                if all(-h - 1e-6 <= v <= -l + 1e-6 for v, l, h in zip(y, lo, hi)):
+                    nxt.add(y)
+        forward.append(nxt)
+    zero = tuple(0 for _ in eqs)
+    if zero not in forward[-1]:
+        return None, None
+    viable = [set() for _ in forward]
+    viable[-1] = {zero}
+    for i in range(len(amounts) - 1, -1, -1):
+        spend(len(forward[i]) * len(amounts[i]))
+        viable[i] = {x for x in forward[i] if any(tuple(round(p + q, 6) for p, q in zip(x, a)) in viable[i + 1]
+                                                  for a in amounts[i])}
+    return next(iter(forward[0])), lambda i, y: y in viable[i]

@@ -13,12 +13,27 @@ the narrative or a warning. An identity that no choice satisfies (the publisher'
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
 
 SUMS_LIMIT = 50_000  # sums kept for one identity; beyond this it is left to the search
-# sums listed in one narrowing of a table, all identities and steps together (a count, not a time: the same on every
-# machine); beyond it the identities left are not looked at, and the search's choices are checked one by one
-WORK_LIMIT = 300_000
-CALL_LIMIT = 50_000  # of it for one identity at a time
+
+
+@dataclass(frozen=True)
+class Effort:
+    """How far the searches for a table's readings go: counts, not times, the same on every machine."""
+    # sums listed in one narrowing of a table, all identities and steps together; beyond it the identities left
+    # are not looked at, and the search's choices are checked one by one
+    work: int = 300_000
+    call: int = 50_000  # of it for one identity at a time
+    steps: int = 20_000  # sums and picks tried by the column search (column_search)
+    every: int = 8_000  # of which on listing every choice, before settling for one
+
+
+DIGITS = Effort()
+# rows whose blank cells were left out have few readings each (where the blanks go), but a report that blanks its
+# zeros has dozens of such rows a table: the search goes further before the rows are left unread, and is still
+# quick (a digits row has hundreds of readings: there the small budget keeps flat text at ~50 ms)
+BLANKS = Effort(work=10_000_000, call=1_000_000, steps=250_000, every=40_000)
 
 
 def _amount(x) -> float | int:
@@ -215,18 +230,18 @@ def _propagate(prepared, alive: list[set], strict: bool, touching=None, start=No
 
 
 def _bounded(const, amounts, budget: list | None):
-    """_supported within CALL_LIMIT of what is left of `budget`: one identity whose sums grow too many is left
+    """_supported within Effort.call (budget[1]) of what is left of `budget`: one identity whose sums grow too many is left
     for now (looked at again when its rows have fewer readings), not allowed to use up the whole budget."""
     if budget is None:
         return _supported(const, amounts)
-    call = [min(CALL_LIMIT, budget[0])]
+    call = [min(budget[1], budget[0])]
     given = call[0]
     ok = _supported(const, amounts, call)
     budget[0] -= given - max(call[0], 0)
     return ok
 
 
-def narrow(instances, base: dict, rows, value, budget: int = 30):
+def narrow(instances, base: dict, rows, value, budget: int = 30, effort: Effort = DIGITS):
     """For each row (keys, readings): the readings that take part in some choice of one reading per row under which
     every identity holds (given the cells already known, `base`), and one such choice; with whether the search
     finished within `budget` steps (if not: the readings single identities leave, and the first choice found, if
@@ -234,7 +249,7 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
     reading's part into a number (a blank counts as 0)."""
     prepared = _prepared(instances, base, rows, value)
     alive = [set(range(len(o))) for _, o in rows]
-    work = [WORK_LIMIT]
+    work = [effort.work, effort.call]
     root_ok = []
     for const, members in prepared:  # an identity broken whatever the rows read is the publisher's, not ours
         amounts = [am for _, am in members]
@@ -294,14 +309,14 @@ def narrow(instances, base: dict, rows, value, budget: int = 30):
     return [[o for oi, o in enumerate(opts) if oi in u] for (_, opts), u in zip(rows, used)], one, True
 
 
-def _broken(instances, base: dict, rows, value) -> int:
+def _broken(instances, base: dict, rows, value, effort: Effort = DIGITS) -> int:
     """How many identities no choice of the rows' readings can satisfy."""
-    work = [WORK_LIMIT]
+    work = [effort.work, effort.call]
     return sum(1 for const, members in _prepared(instances, base, rows, value)
                if _supported(const, [am for _, am in members], work) == UNSAT)
 
 
-def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps=None):
+def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps=None, effort: Effort = DIGITS):
     """Narrow the doubtful rows of a table in place (resolve's `pending`: keys, tokens, readings, …, kind): a
     row of blank cells left out is first placed by the columns' positions where the text keeps them, then every
     row by the identities (`narrow`); positions that leave the identities unable to hold are not used. Returns
@@ -324,8 +339,8 @@ def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps
     for j, p in enumerate(pending):
         if len(p[2]) == 1 and j not in before:
             known.update({k: value(x) for k, x in zip(p[0], p[2][0])})
-    if placed and _broken(instances, known, [(pending[j][0], pending[j][2]) for j in open_rows], value) > \
-            _broken(instances, known, [(pending[j][0], before[j]) for j in open_rows], value):
+    if placed and _broken(instances, known, [(pending[j][0], pending[j][2]) for j in open_rows], value, effort) > \
+            _broken(instances, known, [(pending[j][0], before[j]) for j in open_rows], value, effort):
         # an identity that some reading satisfies, none does with the rows placed: the positions misread a row
         # (a line of pdftotext -layout shifted by its label's wrapping); identities alone
         for j in placed:
@@ -333,7 +348,7 @@ def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps
         placed = set()
     for attempt in (0, 1):
         rest = open_rows  # the rows placed by position too: the identities must hold with them
-        kept, one, settled = narrow(instances, known, [pending[j][:3:2] for j in rest], value)
+        kept, one, settled = narrow(instances, known, [pending[j][:3:2] for j in rest], value, effort=effort)
         if placed and settled and one is None and attempt == 0:  # the positions misread a row: identities alone
             for j in placed:
                 pending[j] = (*pending[j][:2], before[j], *pending[j][3:])

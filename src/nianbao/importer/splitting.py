@@ -14,9 +14,9 @@ import itertools
 import random
 
 from ..filing import BLANK_MARKS, Finding
-from .column_search import EVERY, NOT_BY_COLUMNS, STEPS, by_columns
+from .column_search import NOT_BY_COLUMNS, by_columns
 from .digit_runs import arrangements, value, zero_stretches
-from .pruning import narrow_pending
+from .pruning import BLANKS, DIGITS, narrow_pending
 
 
 def violations(instances, values: dict, previous: dict | None = None) -> int:
@@ -128,7 +128,9 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
              if k in table_keys and (v is None or isinstance(v, (int, float)) or str(v).lower() in BLANK_MARKS)}
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
     # identity by identity, the columns' positions, then a short search: fast, and it decides most rows (pruning.py)
-    decided_by_table, by_position, first, settled = narrow_pending(doc.text, instances, fixed, pending, value, gaps)
+    effort = DIGITS if any(pending[j][5] == "split" for j in ambiguous) else BLANKS
+    decided_by_table, by_position, first, settled = narrow_pending(doc.text, instances, fixed, pending, value, gaps,
+                                                                   effort)
     ambiguous = [j for j in ambiguous if len(pending[j][2]) > 1]
     space = 1
     for j in ambiguous:
@@ -143,7 +145,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     joint = {j: first[j] for j in ambiguous if first.get(j) is not None}
     if ambiguous and not (settled and first):  # column by column where it applies (表三), else row by row
         # with one choice in hand, the steps go only to listing every choice
-        found = by_columns(instances, base, rows, value, limit=EVERY if joint else STEPS)
+        found = by_columns(instances, base, rows, value, effort.every if joint else effort.steps, effort.every)
         found = _consistent(instances, base, rows) if found is NOT_BY_COLUMNS else found
     if found is None and ambiguous and not joint:  # too many to search exactly: one choice that keeps the identities
         one = _descend(instances, base, rows)
@@ -189,8 +191,15 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         if kind == "blank":
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]
+            if j in unsure and len({tuple(value(p) for p in o) for o in options}) > 1:
+                from . import short_rows
+
+                printed = " ".join(t.number for t in vals)
+                _leave_unread(doc, table, keys, vals, short_rows.fill(vals, options[0]), options, reading, assign,
+                              f"{what}只印了 {len(vals)} 个数（{printed}），应为 {len(keys)} 个，空白的位置有多种可能")
+                continue
             _place_blanks(doc, table, keys, vals, options, what, "position" if j in by_position else
-                          j in decided_by_table, reading, assign, gaps or {}, claims)
+                          j in decided_by_table, reading, assign, gaps or {}, claims, joint.get(j))
             continue
         how = []
         if len(options) > 1:
@@ -209,7 +218,8 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         parts = min(arrangements(ranked[0], limit=200)[1],
                     key=lambda a: (off_pattern(keys, a, pattern, inst), tuple(-len(p) for p in a)))
         if j in unsure and len(options) > 1:
-            _leave_unread(doc, table, keys, vals, parts, ranked, what, reading, assign)
+            _leave_unread(doc, table, keys, vals, _expand(vals, parts), ranked, reading, assign,
+                          f"{what}的数字在原文中连写为“{printed}”，拆法很多", stretches_of=parts)
             continue
         assign(keys, _expand(vals, parts), [p or None for p in parts])
         stretches = zero_stretches(parts)
@@ -246,20 +256,22 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         reading.findings.append(Finding("IMP-SPLIT", "info", msg))
 
 
-def _leave_unread(doc, table, keys, vals, parts, ranked, what, reading, assign):
-    """A row whose readings no choice found keeps the table's identities: the cells every reading agrees on are
-    read, the others left unread, named in a warning."""
+def _leave_unread(doc, table, keys, vals, cells, ranked, reading, assign, head, stretches_of=None):
+    """A row whose readings (`ranked`) no choice found keeps the table's identities: the cells every reading agrees
+    on are read (`cells`: the tokens of the first), the others left unread, named in a warning that opens with
+    `head` (the row and what makes it doubtful)."""
     agree = [c for c in range(len(keys)) if len({value(o[c]) for o in ranked}) == 1]
-    cells = _expand(vals, parts)
+    parts = ranked[0]
     assign([keys[c] for c in agree], [cells[c] for c in agree], [parts[c] or None for c in agree])
     printed = " ".join(t.number for t in vals)
     left = [k for c, k in enumerate(keys) if c not in agree]
-    reading.clean += len(left)  # the row was found and its digits read: for the choice of layout, as if assigned
-    zeros = {c for a, b, _ in zero_stretches(parts) for c in range(a, b)}  # read as 0: blank or a printed 0
+    reading.clean += len(left)  # the row was found and its numbers read: for the choice of layout, as if assigned
+    # read as 0: a stretch of zeros run together, blank or a printed 0
+    zeros = {c for a, b, _ in zero_stretches(stretches_of) for c in range(a, b)} if stretches_of else set()
     doubt = [k for c, k in enumerate(keys) if c not in agree or c in zeros or len({o[c] for o in ranked}) > 1]
-    others = "；".join(_show(o) for o in ranked[:3]) + ("……" if len(ranked) > 3 else "")
+    others = "；".join(" / ".join(p or "空" for p in o) for o in ranked[:3]) + ("……" if len(ranked) > 3 else "")
     reading.findings.append(Finding(
-        "IMP-SPLIT", "warning", f"{table.sheet}{what}的数字在原文中连写为“{printed}”，拆法很多（{others}），未能找到一种"
+        "IMP-SPLIT" if stretches_of else "IMP-BLANK", "warning", f"{table.sheet}{head}（{others}），未能找到一种"
         f"使本表勾稽关系都成立的读法：{'、'.join(_label(table, k) for k in left)}未读取（按未填写处理），请核对原文",
         keys=doubt, cells=[doc.place(vals[0].pos)], actual=printed))
 
@@ -378,13 +390,17 @@ def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 3) ->
 POSITION = "各数在行中的位置（与本表完整各行或表头各栏的位置比对）"
 
 
-def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps, claims=()):
+def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps, claims=(), joint=None):
+    """Store a row whose blank cells were left out: decided (`by_table`: "position", or whether the table's
+    identities decided it), else by its numbers' positions, else by the narrative, else `options`' first with a
+    warning. `joint`: the row's reading in the one choice found under which the table's identities hold — a
+    position that would change the row's numbers is not taken then (the other rows were chosen with it)."""
     from . import short_rows
 
     how = POSITION if by_table == "position" else "表格勾稽关系" if by_table else "本行勾稽关系"
     if len(options) > 1:
         chosen = short_rows.by_position(doc.text, vals, options, gaps)
-        if chosen is not None:
+        if chosen is not None and (joint is None or [value(p) for p in chosen] == [value(p) for p in joint]):
             options, how = [chosen], POSITION
     # a number the narrative states ("行政复议结果纠正146件") decides a row whose identities stay within it (表二,
     # 表四's one row): a row sharing identities with others keeps the reading chosen with theirs

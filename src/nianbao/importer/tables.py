@@ -346,7 +346,8 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         if len(vals) == len(keys):
             _assign(doc, table, keys, vals, reading)
             continue
-        if not vals:  # a row whose label is printed with nothing after it: every cell left blank
+        if not any(t.raw for t in vals):  # a row whose label is printed with nothing after it (or only empty
+            # cells, fewer than its columns: a crawler's tabs with the row's end cut): every cell left blank
             _assign(doc, table, keys, [Token("value", "", at)] * len(keys), reading)
             reading.findings.append(Finding("IMP-BLANK", "info", f"{table.sheet}{what}未印任何数字：各列按空白读取",
                                             keys=keys, cells=[doc.place(at)]))
