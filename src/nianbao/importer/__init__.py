@@ -153,7 +153,7 @@ def read_doc(doc: Doc, source: str | None = None, previous=None) -> Filing:
     fmt21 = load_format("2021")
     outline = find_outline(doc, fmt21)
     sections = outline.spans
-    scrambled = column_by_column(doc, fmt21, sections)
+    scrambled = column_by_column(doc, fmt21, sections, [load_format(k) for k in LAYOUTS if k != "2021"])
     if scrambled:
         raise NianbaoError(f"{name} 中的{scrambled}是逐列输出的文本（如 pdftotext 不加 -layout 参数时的输出）：各数已与所在的行"
                            "分开，无法可靠地对应到行和列，未导入。请用 pdftotext -layout 重新提取，或直接导入 PDF 文件", 2)

@@ -39,10 +39,11 @@ def longest_number_run(text: str) -> int:
     return max(number_runs(text), default=0)
 
 
-def column_by_column(doc: Doc, fmt, sections: dict) -> str | None:
+def column_by_column(doc: Doc, fmt, sections: dict, others=()) -> str | None:
     """The sheet name of a table (with rows of several cells) whose numbers were printed column by column. Looked
     for from the first table's part to the part of 表四 (all its numbers one row of the sheet, printed in one run
-    anyway): a heading misread inside a scrambled table ("三、本年度办理结果") must not hide the run."""
+    anyway): a heading misread inside a scrambled table ("三、本年度办理结果") must not hide the run. `others`: the
+    other layouts' formats, whose 表二 has headings of its own (2019: 本年新制作数量 …)."""
     if doc.kind not in ("text", "markdown"):
         return None  # a source with real tables keeps its rows
     rowed, spans, flat = [], [], []
@@ -68,9 +69,22 @@ def column_by_column(doc: Doc, fmt, sections: dict) -> str | None:
         return widest.sheet
     region = sections[next(s.id for s in fmt.sections if s.table == widest.id)]
     text = doc.text[region[0]:region[2]]
-    if headings_among_numbers(text, widest) + rows_out_of_order(text, widest) >= 2:  # each a sign: two of them
-        return widest.sheet
-    return None
+    signs = headings_among_numbers(text, widest) + rows_out_of_order(text, widest)
+    signs += max(_headings_elsewhere(doc, f, sections, widest.id) for f in (fmt, *others))
+    return widest.sheet if signs >= 2 else None  # each a sign: two of them
+
+
+def _headings_elsewhere(doc: Doc, fmt, sections: dict, skip: str) -> int:
+    """headings_among_numbers over the format's tables with rows of several cells other than `skip`."""
+    n = 0
+    for s in fmt.sections:
+        table = fmt.tables.get(s.table) if s.kind == "table" else None
+        if table is None or table.id == skip or s.id not in sections:
+            continue
+        if len({parse_cell(c.ref)[0] for c in table.cells.values()}) > 1:
+            a, _, e = sections[s.id]
+            n += headings_among_numbers(doc.text[a:e], table)
+    return n
 
 
 def rows_out_of_order(text: str, table) -> int:
