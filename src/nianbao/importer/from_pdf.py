@@ -54,12 +54,28 @@ def _open(data: bytes, name: str):
 
 
 def _laid_out(chars, box) -> str:
-    """The text of a region as pdftotext -layout prints it: a table without rules keeps its columns (a blank
-    cell is a wider gap, not a lost position); blank lines are dropped by the caller."""
-    from pdfplumber.utils import chars_to_textmap
+    """The text of a region laid out on a grid of one column a digit's width: each word starts at the column of
+    its left edge, so a table without rules keeps its columns (a blank cell is a wider gap, not a lost position),
+    whatever the Chinese text before it on its line (pdftotext -layout and pdfplumber's own layout let a line of
+    wide characters push its numbers a few columns along); a line a run of words on one baseline."""
+    from pdfplumber.utils import extract_words
 
-    return chars_to_textmap(chars, layout=True, layout_bbox=box, layout_width=box[2] - box[0],
-                            layout_height=box[3] - box[1]).as_string
+    digits = sorted(c["x1"] - c["x0"] for c in chars if c["text"].isdigit())
+    step = digits[len(digits) // 2] if digits else 5.5
+    lines: list[list[dict]] = []
+    for w in sorted(extract_words(chars), key=lambda w: (round(w["bottom"]), w["x0"])):
+        if lines and abs(lines[-1][0]["bottom"] - w["bottom"]) <= 2:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    out = []
+    for words in lines:
+        text = ""
+        for w in sorted(words, key=lambda w: w["x0"]):
+            col = round((w["x0"] - box[0]) / step)
+            text += " " * max(col - len(text), 1 if text else 0) + w["text"]
+        out.append(text)
+    return "\n".join(out)
 
 
 def read(path: Path) -> Doc:

@@ -316,12 +316,13 @@ def _broken(instances, base: dict, rows, value, effort: Effort = DIGITS) -> int:
                if _supported(const, [am for _, am in members], work) == UNSAT)
 
 
-def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps=None, effort: Effort = DIGITS):
+def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps=None, effort: Effort = DIGITS,
+                   heads=None):
     """Narrow the doubtful rows of a table in place (resolve's `pending`: keys, tokens, readings, …, kind): a
     row of blank cells left out is first placed by the columns' positions where the text keeps them, then every
     row by the identities (`narrow`); positions that leave the identities unable to hold are not used. Returns
     (rows the identities decided, rows the positions decided, row → its reading in one choice under which every
-    identity holds, whether that search was exhaustive)."""
+    identity holds, whether that search was exhaustive). `heads`: a row's keys → its columns' headings."""
     from . import short_rows
 
     open_rows = [j for j, p in enumerate(pending) if len(p[2]) > 1]
@@ -331,7 +332,8 @@ def narrow_pending(text: str, instances, fixed: dict, pending: list, value, gaps
     placed = set()
     for j in open_rows:
         if pending[j][5] == "blank":
-            chosen = short_rows.by_position(text, pending[j][1], pending[j][2], gaps or {})
+            chosen = short_rows.by_position(text, pending[j][1], pending[j][2], gaps or {},
+                                            heads and heads(pending[j][0]))
             if chosen is not None:
                 pending[j] = (*pending[j][:2], [chosen], *pending[j][3:])
                 placed.add(j)

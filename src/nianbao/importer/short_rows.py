@@ -118,22 +118,53 @@ _FRAGMENT = re.compile(r"\S+")
 HEADER_LINES = 40  # how far above a row its table's header is looked for
 
 
-def header_columns(text: str, vals, n: int) -> list[float] | None:
-    """The centres of a row's n columns from the header printed above it (the nearest lines of text without digits
-    above the row and the rows of numbers between): each word's centre, the same centre on the lines of one
-    header cell counted once, the nearest lines first until there are n; the n rightmost (the label column's own
-    header, "信息内容", is left of them). None when fewer are found."""
-    centres: list[float] = []
-    end = text.rfind("\n", 0, vals[0].pos)
-    for _ in range(HEADER_LINES):
+def _header_lines(text: str, vals, lines: int = HEADER_LINES, through: bool = False):
+    """The lines of the header printed above a row, nearest first: the lines of text without digits above the row
+    and the rows of numbers between (`through`: every line of text without digits within `lines`, the labels of
+    the rows between too)."""
+    end, found = text.rfind("\n", 0, vals[0].pos), False
+    for _ in range(lines):
         if end <= 0:
-            break
+            return
         start = text.rfind("\n", 0, end) + 1
         line, end = text[start:end], start - 1
         if not line.strip() or any(c.isdigit() for c in line):
-            if centres:
-                break
+            if found and not through:
+                return
             continue
+        found = True
+        yield line
+
+
+def labelled_columns(text: str, vals, heads: list[str]) -> list[float] | None:
+    """The centres of a row's columns from its columns' own headings in the header above it (`heads`, 商业企业 …):
+    each found as a word of the nearest header line that is the heading or, of two characters or more, its start
+    (a heading broken inside its narrow cell: "商业企" over "业"). None unless every heading is found, left to
+    right — the words of a header squeezed onto lines of its own are not taken for columns they are not."""
+    from .labels import norm
+
+    want = [norm(h) for h in heads]
+    at: list[float | None] = [None] * len(heads)
+    for line in _header_lines(text, vals, lines=4 * HEADER_LINES, through=True):  # past the rows above, 表三's 30
+        for m in _FRAGMENT.finditer(line):
+            w = norm(m.group())
+            for i, h in enumerate(want):
+                if at[i] is None and (w == h or len(w) >= 2 and h.startswith(w) and len(h) > 2):
+                    at[i] = m.start() + (len(m.group()) - 1) / 2
+                    break
+        if all(a is not None for a in at):
+            break
+    if any(a is None for a in at) or any(b <= a for a, b in zip(at, at[1:])):
+        return None
+    return at
+
+
+def header_columns(text: str, vals, n: int) -> list[float] | None:
+    """The centres of a row's n columns from the header printed above it (_header_lines): each word's centre, the
+    same centre on the lines of one header cell counted once, the nearest lines first until there are n; the n
+    rightmost (the label column's own header, "信息内容", is left of them). None when fewer are found."""
+    centres: list[float] = []
+    for line in _header_lines(text, vals):
         for m in _FRAGMENT.finditer(line):
             c = m.start() + (len(m.group()) - 1) / 2
             if all(abs(c - x) > 1.5 for x in centres):
@@ -230,13 +261,16 @@ def _evenly_spread(cols: list[float]) -> bool:
     return not gaps or max(gaps) <= 5 * min(gaps)
 
 
-def by_position(text: str, vals, options, reference: dict) -> tuple | None:
+def by_position(text: str, vals, options, reference: dict, heads=None) -> tuple | None:
     """The option whose columns fit where the row's numbers are printed clearly best, if any: each number's
-    distance from its column, after the shift common to the row (a line laid out a little left or right)."""
+    distance from its column, after the shift common to the row (a line laid out a little left or right). The
+    columns: where the table's rows print them (`reference`), else the row's columns' headings (`heads`) in the
+    header above it, else the header's words."""
     n = len(options[0])
     if not _one_line(text, vals) or not laid_out(text, vals):
         return None
-    anchor, cols = reference.get(n) or (1, header_columns(text, vals, n))
+    cols = None if n in reference or not heads else labelled_columns(text, vals, heads)
+    anchor, cols = reference.get(n) or (1, cols or header_columns(text, vals, n))
     if cols is None or n not in reference and not _evenly_spread(cols):
         return None
     at = [_anchors(text, t)[anchor] for t in vals]

@@ -129,8 +129,13 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
     # identity by identity, the columns' positions, then a short search: fast, and it decides most rows (pruning.py)
     effort = DIGITS if any(pending[j][5] == "split" for j in ambiguous) else BLANKS
+    def heads(keys):  # the headings of a row's columns, to place it by, in a PDF read here: laid out by its x
+        # positions (from_pdf._laid_out); pdftotext -layout moves a line's numbers by the wide characters before
+        # them, so there a heading misleads (N = 200: 20 cells wrong without a warning)
+        return [table.column(table.cells[k].col).label for k in keys] if doc.kind == "pdf" else None
+
     decided_by_table, by_position, first, settled = narrow_pending(doc.text, instances, fixed, pending, value, gaps,
-                                                                   effort)
+                                                                   effort, heads)
     ambiguous = [j for j in ambiguous if len(pending[j][2]) > 1]
     space = 1
     for j in ambiguous:
@@ -199,7 +204,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
                               f"{what}只印了 {len(vals)} 个数（{printed}），应为 {len(keys)} 个，空白的位置有多种可能")
                 continue
             _place_blanks(doc, table, keys, vals, options, what, "position" if j in by_position else
-                          j in decided_by_table, reading, assign, gaps or {}, claims, joint.get(j))
+                          j in decided_by_table, reading, assign, gaps or {}, claims, joint.get(j), heads(keys))
             continue
         how = []
         if len(options) > 1:
@@ -390,16 +395,18 @@ def _descend(instances, base: dict, rows, passes: int = 8, restarts: int = 3) ->
 POSITION = "各数在行中的位置（与本表完整各行或表头各栏的位置比对）"
 
 
-def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps, claims=(), joint=None):
+def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assign, gaps, claims=(), joint=None,
+                  heads=None):
     """Store a row whose blank cells were left out: decided (`by_table`: "position", or whether the table's
     identities decided it), else by its numbers' positions, else by the narrative, else `options`' first with a
     warning. `joint`: the row's reading in the one choice found under which the table's identities hold — a
-    position that would change the row's numbers is not taken then (the other rows were chosen with it)."""
+    position that would change the row's numbers is not taken then (the other rows were chosen with it). `heads`:
+    its columns' headings, for the positions."""
     from . import short_rows
 
     how = POSITION if by_table == "position" else "表格勾稽关系" if by_table else "本行勾稽关系"
     if len(options) > 1:
-        chosen = short_rows.by_position(doc.text, vals, options, gaps)
+        chosen = short_rows.by_position(doc.text, vals, options, gaps, heads)
         if chosen is not None and (joint is None or [value(p) for p in chosen] == [value(p) for p in joint]):
             options, how = [chosen], POSITION
     # a number the narrative states ("行政复议结果纠正146件") decides a row whose identities stay within it (表二,
