@@ -14,6 +14,7 @@ import itertools
 import random
 
 from ..filing import BLANK_MARKS, Finding
+from . import short_rows
 from .column_search import NOT_BY_COLUMNS, by_columns
 from .digit_runs import arrangements, value, zero_stretches
 from .pruning import BLANKS, DIGITS, narrow_pending
@@ -129,6 +130,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     ambiguous = [j for j, p in enumerate(pending) if len(p[2]) > 1]
     # identity by identity, the columns' positions, then a short search: fast, and it decides most rows (pruning.py)
     effort = DIGITS if any(pending[j][5] == "split" for j in ambiguous) else BLANKS
+
     def heads(keys):  # the headings of a row's columns, to place it by, in a PDF read here: laid out by its x
         # positions (from_pdf._laid_out); pdftotext -layout moves a line's numbers by the wide characters before
         # them, so there a heading misleads (N = 200: 20 cells wrong without a warning)
@@ -197,8 +199,6 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if j in joint:
                 options = [joint[j]] + [o for o in options if o != joint[j]]
             if j in unsure and len({tuple(value(p) for p in o) for o in options}) > 1:
-                from . import short_rows
-
                 printed = " ".join(t.number for t in vals)
                 _leave_unread(doc, table, keys, vals, short_rows.fill(vals, options[0]), options, reading, assign,
                               f"{what}只印了 {len(vals)} 个数（{printed}），应为 {len(keys)} 个，空白的位置有多种可能")
@@ -402,8 +402,6 @@ def _place_blanks(doc, table, keys, vals, options, what, by_table, reading, assi
     warning. `joint`: the row's reading in the one choice found under which the table's identities hold — a
     position that would change the row's numbers is not taken then (the other rows were chosen with it). `heads`:
     its columns' headings, for the positions."""
-    from . import short_rows
-
     how = POSITION if by_table == "position" else "表格勾稽关系" if by_table else "本行勾稽关系"
     if len(options) > 1:
         chosen = short_rows.by_position(doc.text, vals, options, gaps, heads)
