@@ -207,3 +207,20 @@ def test_pdf_text_of_a_report_that_blanks_every_zero_reports_no_error_the_publis
         assert g.refused is None and g.layout_ok, (g.path, g.case, g.refused)
         assert g.false_errors == [] and g.silent_wrong == 0, (g.path, g.case, g.false_errors[:2])
         assert g.exact > g.cells // 2, (g.path, g.case, g.exact)  # the rest read, or warned where doubtful
+
+
+def test_layout_text_never_places_a_blank_beside_a_0_by_a_weak_lead(tmp_path, soffice):
+    """pdftotext -layout moves a short line's numbers a few columns (f141 of seed 2026: "二、上年结转… 0 … 0" two
+    columns right of the 6546 above it, in the PDF the same x), and a line laid out far off the table's complete
+    rows (a clerk's f172: "三 （一）予以公开 0 0 0 0 0 0", its 三 a column of labels): a blank and a 0 placed by
+    such positions were wrong without a warning. They are placed only by a clear lead, else warned (numbers the
+    same either way)."""
+    from test_import_matrix import matrix
+
+    cases = [c for c in matrix.make_cases(173, 2026) if c.name in ("f141", "f172")]
+    paths = [p for p in matrix.PATHS if p.name in ("pdftotext-layout", "clerk-layout")]
+    graded, _ = matrix.run(cases, paths, tmp_path)
+    assert len(graded) == 4
+    for g in graded:
+        assert g.refused is None and g.layout_ok and g.false_errors == [], (g.path, g.case)
+        assert g.silent_wrong == 0, (g.path, g.case, {k: v for k, v in g.wrong.items() if v[0] is not None})

@@ -111,7 +111,7 @@ _HEADS = st.text(alphabet="本年制发件数废止现行有效处理决定数�
 def test_layout_positions_under_the_header_decide_which_cells_are_blank(data):
     """A row of `pdftotext -layout` with blank cells left out, under a header whose words stand over their columns
     (no complete row to compare with), after its label or with none: the placement read from the positions is the
-    printed one."""
+    printed one (a short line's blank beside a 0 is left to a warning unless its position shows it clearly)."""
     n = data.draw(st.integers(2, 6))
     heads = [data.draw(_HEADS) for _ in range(n)]
     width = max(*map(len, heads), 6) + 4  # a column wider than its widest number (6 digits), as a layout prints
@@ -135,7 +135,11 @@ def test_layout_positions_under_the_header_decide_which_cells_are_blank(data):
     keys = [f"k{j}" for j in range(n)]
     options = short_rows.placements(vals, keys, [], ["count"] * n)
     truth = tuple("" if j in blank else v for j, v in enumerate(numbers))
-    assert short_rows.by_position(text, vals, options, {}) == truth
+    got = short_rows.by_position(text, vals, options, {})
+    if got is None:  # a blank beside a 0 on a line of few numbers: placed only by a clear lead, else warned
+        assert len(vals) <= short_rows.SWAP_FEW and "0" in truth, (truth, text)
+    else:
+        assert got == truth
 
 
 def test_flattened_pages_with_blank_cells_read_exactly(tmp_path):

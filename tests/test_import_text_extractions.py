@@ -72,7 +72,11 @@ def test_columns_from_rows_with_blanks_decide_which_cells_are_blank(data):
         if len(vals) == n:
             continue
         options = short_rows.placements(vals, keys, [], ["count"] * n)
-        assert short_rows.by_position(text, vals, options, reference) == tuple(cells)
+        got = short_rows.by_position(text, vals, options, reference)
+        if got is None:  # a blank beside a 0 on a line of few numbers: placed only by a clear lead, else warned
+            assert len(vals) <= short_rows.SWAP_FEW and "0" in cells, (cells, text)
+        else:
+            assert got == tuple(cells)
 
 
 def test_rows_out_of_step_with_the_others_give_no_columns():

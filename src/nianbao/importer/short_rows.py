@@ -14,6 +14,11 @@ import re
 import statistics
 
 BLANK = ""  # an inserted blank cell in a candidate
+# how much clearer a placement must fit than the next, in pdftotext's text, when the two differ only by where a
+# blank and a 0 stand: on a line of SWAP_FEW numbers or fewer, or one whose best fit is half a column off (N = 200:
+# 4 such cells were placed wrong without a warning; 28 more are now warned instead of placed)
+SWAP_LEAD = 2.0
+SWAP_FEW = 2
 
 
 def fillable(text: str, vals, keys) -> bool:
@@ -265,7 +270,8 @@ def by_position(text: str, vals, options, reference: dict, heads=None) -> tuple 
     """The option whose columns fit where the row's numbers are printed clearly best, if any: each number's
     distance from its column, after the shift common to the row (a line laid out a little left or right). The
     columns: where the table's rows print them (`reference`), else the row's columns' headings (`heads`) in the
-    header above it, else the header's words."""
+    header above it, else the header's words. `heads` are given where the positions are the characters' own (a
+    PDF laid out here, from_pdf._laid_out), not pdftotext's: there a clear lead places a blank beside a 0 too."""
     n = len(options[0])
     if not _one_line(text, vals) or not laid_out(text, vals):
         return None
@@ -286,6 +292,12 @@ def by_position(text: str, vals, options, reference: dict, heads=None) -> tuple 
     # own (squeezed where the row prints few numbers) fits one placement best without fitting any
     if scored[0][1] > max(2.0, 0.6 * gap):
         return None
-    if len(scored) == 1 or scored[1][0] - scored[0][0] >= max(3.0, gap / 2):
+    if len(scored) == 1:
+        return scored[0][2]
+    # a blank and a 0 swapped change no sum: only the positions tell them apart, so only a clear lead does where
+    # pdftotext -layout moves numbers (a line of few numbers, or one whose numbers fit their columns loosely)
+    swap = (not heads and all(x == y or {x, y} <= {BLANK, "0"} for x, y in zip(scored[0][2], scored[1][2]))
+            and (len(vals) <= SWAP_FEW or scored[0][1] > gap / 2))
+    if scored[1][0] - scored[0][0] >= max(3.0, gap / 2) * (SWAP_LEAD if swap else 1):
         return scored[0][2]
     return None

@@ -200,8 +200,8 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
                 options = [joint[j]] + [o for o in options if o != joint[j]]
             if j in unsure and len({tuple(value(p) for p in o) for o in options}) > 1:
                 printed = " ".join(t.number for t in vals)
-                _leave_unread(doc, table, keys, vals, short_rows.fill(vals, options[0]), options, reading, assign,
-                              f"{what}只印了 {len(vals)} 个数（{printed}），应为 {len(keys)} 个，空白的位置有多种可能")
+                _leave_unread(doc, table, keys, vals, options[0], options, reading, assign,
+                              f"{what}只印了 {len(vals)} 个数（{printed}），应为 {len(keys)} 个，空白的位置有多种可能", False)
                 continue
             _place_blanks(doc, table, keys, vals, options, what, "position" if j in by_position else
                           j in decided_by_table, reading, assign, gaps or {}, claims, joint.get(j), heads(keys))
@@ -223,8 +223,8 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         parts = min(arrangements(ranked[0], limit=200)[1],
                     key=lambda a: (off_pattern(keys, a, pattern, inst), tuple(-len(p) for p in a)))
         if j in unsure and len(options) > 1:
-            _leave_unread(doc, table, keys, vals, _expand(vals, parts), ranked, reading, assign,
-                          f"{what}的数字在原文中连写为“{printed}”，拆法很多", stretches_of=parts)
+            _leave_unread(doc, table, keys, vals, parts, ranked, reading, assign,
+                          f"{what}的数字在原文中连写为“{printed}”，拆法很多", True)
             continue
         assign(keys, _expand(vals, parts), [p or None for p in parts])
         stretches = zero_stretches(parts)
@@ -261,22 +261,22 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
         reading.findings.append(Finding("IMP-SPLIT", "info", msg))
 
 
-def _leave_unread(doc, table, keys, vals, cells, ranked, reading, assign, head, stretches_of=None):
+def _leave_unread(doc, table, keys, vals, parts, ranked, reading, assign, head, split: bool):
     """A row whose readings (`ranked`) no choice found keeps the table's identities: the cells every reading agrees
-    on are read (`cells`: the tokens of the first), the others left unread, named in a warning that opens with
-    `head` (the row and what makes it doubtful)."""
+    on are read (as `parts`, the reading taken: a split's zeros arranged as the table leaves its blanks), the
+    others left unread, named in a warning that opens with `head` (the row and what makes it doubtful). `split`:
+    digits run together, where a stretch of cells reading 0 in any reading may hold its blanks anywhere."""
     agree = [c for c in range(len(keys)) if len({value(o[c]) for o in ranked}) == 1]
-    parts = ranked[0]
+    cells = _expand(vals, parts) if split else short_rows.fill(vals, parts)
     assign([keys[c] for c in agree], [cells[c] for c in agree], [parts[c] or None for c in agree])
     printed = " ".join(t.number for t in vals)
     left = [k for c, k in enumerate(keys) if c not in agree]
     reading.clean += len(left)  # the row was found and its numbers read: for the choice of layout, as if assigned
-    # read as 0: a stretch of zeros run together, blank or a printed 0
-    zeros = {c for a, b, _ in zero_stretches(stretches_of) for c in range(a, b)} if stretches_of else set()
+    zeros = {c for o in ranked for a, b, _ in zero_stretches(o) for c in range(a, b)} if split else set()
     doubt = [k for c, k in enumerate(keys) if c not in agree or c in zeros or len({o[c] for o in ranked}) > 1]
     others = "；".join(" / ".join(p or "空" for p in o) for o in ranked[:3]) + ("……" if len(ranked) > 3 else "")
     reading.findings.append(Finding(
-        "IMP-SPLIT" if stretches_of else "IMP-BLANK", "warning", f"{table.sheet}{head}（{others}），未能找到一种"
+        "IMP-SPLIT" if split else "IMP-BLANK", "warning", f"{table.sheet}{head}（{others}），未能找到一种"
         f"使本表勾稽关系都成立的读法：{'、'.join(_label(table, k) for k in left)}未读取（按未填写处理），请核对原文",
         keys=doubt, cells=[doc.place(vals[0].pos)], actual=printed))
 
