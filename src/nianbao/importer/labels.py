@@ -7,6 +7,7 @@ wordings named in READING_VARIANTS.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ READING_VARIANTS = {
 }
 
 
+@functools.lru_cache(maxsize=16384)  # the same labels and header words are compared for every table and layout
 def norm(text: str) -> str:
     """A label as compared: no white space, full-width brackets, no quotes, "1、"/"1．" as "1."."""
     s = _SPACE.sub("", str(text).translate(FULLWIDTH_DIGITS))

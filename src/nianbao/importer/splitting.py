@@ -118,10 +118,16 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
     within = [(frozenset(i.keys), i) for i in instances]
     row_inst = [[i for cells, i in within if cells <= set(p[0])] for p in pending]  # each row's own identities
     pattern = blank_pattern(table, reading, pending)
+    preferred: dict = {}  # (row, reading) → _preference: each reading is ranked twice
+
+    def preference(j: int, parts: tuple) -> tuple:
+        if (j, parts) not in preferred:
+            preferred[j, parts] = _preference(pending[j][0], parts, row_inst[j], fmt.count_limit, pattern)
+        return preferred[j, parts]
+
     for j, p in enumerate(pending):  # the preferred first: the table's search takes the first readings that fit
         if p[5] == "split":
-            key = functools.partial(_preference, p[0], instances=row_inst[j], limit=fmt.count_limit, pattern=pattern)
-            pending[j] = (*p[:2], sorted(p[2], key=key), *p[3:])
+            pending[j] = (*p[:2], sorted(p[2], key=functools.partial(preference, j)), *p[3:])
     listed = {j: list(p[2]) for j, p in enumerate(pending)} if partial else {}
     # a cell printed blank (empty, or a mark such as "—") counts as 0 in the identities, as the checks read an
     # imported report
@@ -214,8 +220,7 @@ def resolve(doc, table, pending, reading, assign, claims=(), previous: dict | No
             if len(narrowed) < len(options):
                 options = narrowed
                 how.append("上年报告（现行有效件数衔接 Y-02 等跨年度关系）")
-        ranked = sorted(options, key=lambda c: (c != joint.get(j), _preference(keys, c, inst, fmt.count_limit,
-                                                                                pattern)))
+        ranked = sorted(options, key=lambda c: (c != joint.get(j), preference(j, c)))
         doubt = bool(partial) and len(listed[j]) > 1 and not how
         if doubt:  # what the identities chose among readings not all listed: still a guess, named with the others
             options = ranked = ranked + [o for o in listed[j] if o not in ranked]
