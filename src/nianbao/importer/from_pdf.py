@@ -62,14 +62,16 @@ def _laid_out(chars, box) -> str:
 
     digits = sorted(c["x1"] - c["x0"] for c in chars if c["text"].isdigit())
     step = digits[len(digits) // 2] if digits else 5.5
-    lines: list[list[dict]] = []
-    for w in sorted(extract_words(chars), key=lambda w: (round(w["bottom"]), w["x0"])):
-        if lines and abs(lines[-1][0]["bottom"] - w["bottom"]) <= 2:
-            lines[-1].append(w)
+    lines: list[tuple[float, float, list[dict]]] = []  # a line: its top, its bottom, its words
+    for w in sorted(extract_words(chars), key=lambda w: (w["top"], w["x0"])):
+        middle = (w["top"] + w["bottom"]) / 2
+        if lines and lines[-1][0] <= middle <= lines[-1][1]:  # glyphs of another font sit a little higher or lower
+            top, bottom, words = lines[-1]
+            lines[-1] = (top, max(bottom, w["bottom"]), words + [w])
         else:
-            lines.append([w])
+            lines.append((w["top"], w["bottom"], [w]))
     out = []
-    for words in lines:
+    for _, _, words in lines:
         text = ""
         for w in sorted(words, key=lambda w: w["x0"]):
             col = round((w["x0"] - box[0]) / step)
@@ -80,7 +82,6 @@ def _laid_out(chars, box) -> str:
 
 def read(path: Path) -> Doc:
     from pdfplumber.table import TableFinder
-    from pdfplumber.utils import crop_to_bbox
 
     from .pdf_page import LOCK
 
@@ -113,7 +114,8 @@ def read(path: Path) -> Doc:
             if y1 - y0 < 1:
                 continue
             box = (page.bbox[0], y0, page.bbox[2], y1)
-            region = crop_to_bbox(page.overlapping(y0, y1), box)  # as page.crop
+            # a character is the table's when its middle is inside: a digit's box may reach past the table's rule
+            region = [c for c in page.overlapping(y0, y1) if y0 <= (c["top"] + c["bottom"]) / 2 < y1]
             for ln in (_laid_out(region, box) if region else "").split("\n"):
                 line_no += 1
                 if ln.strip() and not is_page_furniture(ln):
