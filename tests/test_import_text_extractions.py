@@ -278,3 +278,52 @@ def test_a_choice_found_with_the_sums_budget_used_up_still_holds(grid, limit):
     if one is not None:
         chosen = {key: value(x) for (k, _), o in zip(doubtful, one) for key, x in zip(k, o)}
         assert all(sum(chosen[t.key] for t in i.lhs) == sum(chosen[t.key] for t in i.rhs) for i in inst)
+
+
+def _at(cols: dict[int, str], label: str = "（一）某项") -> str:
+    """A line of pdftotext -layout text: each number starting at its column."""
+    line = label
+    for c, v in sorted(cols.items()):
+        line = line.ljust(c) + v
+    return line
+
+
+def test_a_squeezed_complete_row_does_not_set_the_columns():
+    """pdftotext -layout now and then squeezes a line: the one complete row of f012 (seed 2026, every zero blank)
+    printed its numbers at 24 28 32 37 41 55 60, every other row at 27 32 37 44 50 55 60. The columns are where
+    most rows print them, and a short row is placed under those (before: under the squeezed row's, its 9 and 5
+    one column right of where they were, unwarned)."""
+    cols = [27, 32, 37, 44, 50, 55, 60]
+    rows = [{24: "50", 28: "67", 32: "56", 37: "123", 41: "73", 55: "56", 60: "425"},
+            {27: "17", 32: "10", 50: "11", 60: "38"}, {32: "14", 44: "20", 50: "16", 60: "50"},
+            {27: "15", 37: "4", 44: "2", 60: "21"}, {27: "7", 32: "2", 37: "7", 44: "1", 60: "17"},
+            {32: "2", 37: "6", 44: "4", 50: "7", 55: "19", 60: "38"}, {37: "8", 44: "11", 50: "4", 60: "23"}]
+    text = "\n".join(_at(r) + "\n    另行制作" for r in rows) + "\n" + _at({32: "9", 37: "5", 55: "4", 60: "18"}) + "\n"
+    tokens = [t for t in tokenize(text, 0, len(text)) if t.kind == "value"]
+    keys = [f"k{j}" for j in range(7)]
+    printed = [[t for t in tokens if text.count("\n", 0, t.pos) == 2 * i] for i in range(len(rows) + 1)]
+    reference = short_rows.reference_columns(text, [(keys, vals) for vals in printed])
+    assert reference[7] == (0, cols)
+    last = printed[-1]
+    options = short_rows.placements(last, keys, [], ["count"] * 7)
+    assert short_rows.by_position(text, last, options, reference) == ("", "9", "5", "", "", "4", "18")
+
+
+def test_a_header_spread_unevenly_places_nothing():
+    """The header of a clerk's 表三 as pdftotext -layout printed it (f021 of seed 2026, its 法人 columns blank but
+    商业企业): the first line squeezed (自然人 商业企 科研机 … four columns apart), 其他 on a line of its own far
+    right. Its words are not where the numbers are (商业企业's 3720 under 科研机), so they place no row (before:
+    3720 placed under 科研机构, and the rows after alike: 15 cells one column off, unwarned)."""
+    text = "\n".join([
+        "                                    法人或其他组织",
+        "（本列数据的勾稽关系为：第一项加第二项之",
+        "                          自然人 商业企 科研机 社会公 法律服                总计",
+        "和，等于第三项加第四项之和）                                          其他",
+        "                               业   构  益组织 务机构",
+        "一、本年新收政府信息公开申请数量           30750   21740                     52490",
+        "二、上年结转政府信息公开申请数量           3305    3720                      7025", ""])
+    row = [t for t in tokenize(text, 0, len(text)) if t.kind == "value" and t.number in ("3305", "3720", "7025")]
+    keys = [f"k{j}" for j in range(7)]
+    options = short_rows.placements(row, keys, [], ["count"] * 7)
+    assert ("3305", "3720", "", "", "", "", "7025") in options and len(options) > 1
+    assert short_rows.by_position(text, row, options, {}) is None

@@ -339,3 +339,69 @@ def test_narrative_numbers_s08(tmp_path):
     filing.narrative = {"overview": f"发生政府信息公开行政复议案件{review + 5}件。"}
     (f,) = check_numbers_in_text(filing)
     assert f.actual == review + 5 and "行政复议" in f.message
+
+
+@pytest.mark.parametrize("shape", ["a column of its own", "labels a cell left of the header"])
+def test_markdown_grid_with_a_column_the_table_does_not_have(tmp_path, shape):
+    """PyMuPDF4LLM's grid of a 2019 表二 can hold a column of its own: an empty one between two of the table's
+    ("|规章|0||37269436|0|" under "|信息内容|本年新制作数量||本年新公开数量|…"), or one that puts every label a cell
+    left of its header ("|规章|||54||" under "||信息内容|本年新制作数量|…"). Each number is read under its heading, a
+    blank cell blank (before, the first gave 4 numbers for 3 columns, an error; the second shifted a row's numbers
+    one column, unwarned)."""
+    from nianbao.report import render
+
+    fmt = load_format("2019")
+    values = random_valid_values(fmt, random.Random(shape), scale=400)
+    for k in ("t2_2019.regulations.new_made", "t2_2019.regulations.total_published", "t2_2019.licensing.change"):
+        values[k] = None
+    filing = Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": 2020}, raw=values, narrative=NARRATIVE)
+    md = render(filing, fmt="md")
+    head, rest = md.split("## 三、", 1)
+    lines = []
+    for line in head.split("\n"):
+        cells = line.strip("|").split("|") if line.startswith("|") and "---" not in line else None
+        if cells is None:
+            lines.append(line)
+        elif shape == "a column of its own":
+            lines.append("|" + "|".join(cells[:2] + [""] + cells[2:]) + "|")
+        elif any(c.strip().isdigit() or not c.strip() for c in cells[1:]) and "信息内容" not in line and "第二十条" not in line:
+            lines.append("|" + "|".join(cells[:1] + [""] + cells[1:]) + "|")  # a row: its label, then the new column
+        else:
+            lines.append("|" + "|".join([""] + cells) + "|")  # the header and the captions: the new column first
+    lines = [ln.replace("|---|---|---|---|", "|---|---|---|---|---|") for ln in lines]
+    back = import_report(write(tmp_path, "pymupdf4llm.md", "\n".join(lines) + "## 三、" + rest))
+    assert back.layout == "2019"
+    assert {k: v for k, v in back.values.items() if k.startswith("t2")} == {
+        k: v for k, v in values.items() if k.startswith("t2")}
+    assert not [f for f in back.findings if f.severity == "error"]
+
+
+def test_markdown_cells_that_a_tool_merged_two_columns_into(tmp_path):
+    """PyMuPDF4LLM can merge 表二's last two columns into one cell of stacked lines: "本年废止件数<br>现行有效件数"
+    over "4<br>24". Each line is its own cell again (joined, "4<br>24" read 424, a number nobody printed); a number
+    alone broken over lines under one heading ("15470<br>6") stays one number. And a label whose rest a tool
+    put on the row of its numbers ("2.申请人逾期未按收费" over empty cells, then "通知要求缴纳费用、行…" and the
+    numbers) keeps them (before: read blank, and T3-03 errors the report does not have)."""
+    import re
+
+    from nianbao.report import render
+
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random("stacked"), scale=400)
+    values["t2.regulations.issued"] = 15470 + values["t2.regulations.issued"] * 0
+    filing = Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": 2023}, raw=values, narrative=NARRATIVE)
+    md = render(filing, fmt="md")
+    md = md.replace("| 本年废止件数 | 现行有效件数 |", "| 本年废止件数<br>现行有效件数 |")
+    md = md.replace("|---|---|---|---|\n| 信息内容 | 本年制发件数 |", "|---|---|---|\n| 信息内容 | 本年制发件数 |")
+    md = re.sub(r"(?m)^\| (规章|行政规范性文件) \| (\d+) \| (\d+) \| (\d+) \|$", r"| \1 | \2 | \3<br>\4 |", md)
+    md = md.replace("| 规章 | 15470 |", "| 规章 | 15470<br>6 |")
+    values["t2.regulations.issued"] = 154706
+    label = "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+    md = md.replace("| 第二十条第（一）项 |  |  |  |", "| 第二十条第（一）项 |  |  |", 1)
+    row = re.search(rf"(?m)^\|  \|  \| {label} \|(.*)\|$", md)
+    assert row and md.count("<br>") == 4
+    md = md.replace(row.group(0), "|  | 其他处 | 2.申请人逾期未按收费 |" + "  |" * row.group(1).count("|") + "\n"
+                    "|  | 理 | 通知要求缴纳费用、行<br>政机关不再处理其政府<br>信息公开申请 |" + row.group(1) + "|")
+    back = import_report(write(tmp_path, "pymupdf4llm.md", md))
+    assert back.layout == "2021" and back.values == values
+    assert not [f for f in check(back) if f.severity == "error"]

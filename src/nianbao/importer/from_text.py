@@ -61,6 +61,26 @@ def line_by_line(cells: list[str]) -> list[str]:
     return [_BR.sub("", c) for c in out]  # a cell's lines, one after the other
 
 
+_NUMBER_LINE = re.compile(r"\s*[+\-]?\d[\d,.]*\s*")
+
+
+def unstack(cells: list[str], stacks: dict[int, int]) -> tuple[list[str], dict[int, int]]:
+    """Two columns a PDF-to-Markdown tool merged into one cell, each a stack of lines: the header's "本年废止件数<br>
+    现行有效件数" (each line a heading), and under it the rows' "0<br>0" (each line a number) — split again into
+    their cells (joined, "0<br>0" read "00", a number nobody printed). A number alone broken over lines, under
+    one heading ("15470<br>6"), stays one. (cells, the header's stacks by cell: a header row sets them.)"""
+    parts = [_BR.split(c) for c in cells]
+    if not any(ch.isdigit() for c in cells for ch in c):
+        stacks = {i: len(p) for i, p in enumerate(parts) if len(p) >= 2 and all(_labels_in(x) for x in p)}
+        split = stacks
+    else:
+        split = {i: n for i, n in stacks.items()
+                 if i < len(parts) and len(parts[i]) == n and all(_NUMBER_LINE.fullmatch(x) for x in parts[i])}
+    if not split:
+        return cells, stacks
+    return [x for i, c in enumerate(cells) for x in (parts[i] if i in split else [c])], stacks
+
+
 def _labels_in(text: str) -> set[str]:
     from .labels import norm
 
@@ -117,6 +137,7 @@ def read(path: Path) -> Doc:
     cells: list[str] | None = None  # the tab-indented cells of the row being read (a Word table saved as text)
     long_lines = unbroken = 0
     pipes = None  # after a pipe table's separator line, until a blank line: "bare" (html2text) or "edged"
+    stacks: dict[int, int] = {}  # the cells of the pipe table's header that hold two headings or more (unstack)
     for n, raw in enumerate(lines, 1):
         place = f"原文第{n}行"
         if not markdown and tab_row(raw):  # a table copied as text: its cells between tabs, an empty one kept
@@ -138,7 +159,7 @@ def read(path: Path) -> Doc:
                 continue
         line = raw.strip()
         if not line:
-            pipes = None
+            pipes, stacks = None, {}
             continue
         mark = _TABLE_MARK.match(line)
         if mark:
@@ -153,8 +174,10 @@ def read(path: Path) -> Doc:
         # "---|---" (where a "|" at either end is an empty cell)
         if (line.startswith("|") and (markdown or line.endswith("|"))) or (pipes and "|" in line):
             md_cells = re.split(r"(?<!\\)\|", line if pipes == "bare" else _edges_off(line))
-            b.row(line_by_line([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells]))
+            row, stacks = unstack([_MD_ESCAPE.sub(r"\1", c.strip().replace("**", "")) for c in md_cells], stacks)
+            b.row(line_by_line(row))
             continue
+        stacks = {}
         if markdown:
             line = _MD_ESCAPE.sub(r"\1", re.sub(r"^#{1,6}\s*", "", line).replace("**", "").replace("__", ""))
         m = _META.match(line)

@@ -19,6 +19,10 @@ BLANK = ""  # an inserted blank cell in a candidate
 # 4 such cells were placed wrong without a warning; 28 more are now warned instead of placed)
 SWAP_LEAD = 2.0
 SWAP_FEW = 2
+# how unevenly a header's words may be spread and still be taken for its columns: pdftotext -layout lays 表三's
+# header out squeezed, each line its own way (商业企 over 科研机构's numbers, 其他 on a line of its own far right:
+# gaps 4 and 13.5), and 15 cells of a clerk's report were placed under the wrong column
+EVEN = 3.0
 
 
 def fillable(text: str, vals, keys) -> bool:
@@ -164,19 +168,20 @@ def labelled_columns(text: str, vals, heads: list[str]) -> list[float] | None:
     return at
 
 
-def header_columns(text: str, vals, n: int) -> list[float] | None:
+def header_columns(text: str, vals, n: int) -> tuple[list[float], int] | None:
     """The centres of a row's n columns from the header printed above it (_header_lines): each word's centre, the
     same centre on the lines of one header cell counted once, the nearest lines first until there are n; the n
-    rightmost (the label column's own header, "信息内容", is left of them). None when fewer are found."""
+    rightmost (the label column's own header, "信息内容", is left of them), and how many lines they took. None
+    when fewer are found."""
     centres: list[float] = []
-    for line in _header_lines(text, vals):
+    for lines, line in enumerate(_header_lines(text, vals), 1):
         for m in _FRAGMENT.finditer(line):
             c = m.start() + (len(m.group()) - 1) / 2
             if all(abs(c - x) > 1.5 for x in centres):
                 centres.append(c)
         if len(centres) >= n:
-            break
-    return sorted(centres)[-n:] if len(centres) >= n else None
+            return sorted(centres)[-n:], lines
+    return None
 
 
 def _one_line(text: str, vals) -> bool:
@@ -244,7 +249,50 @@ def clustered_columns(text: str, rows, n: int) -> tuple[int, list[float]] | None
             score = width / apart
             if best is None or score < best[0]:
                 best = (score, a, [statistics.median(g) for g in groups])
+    if best is None:
+        best = _most_rows(text, laid, n)
     return None if best is None else (best[1], best[2])
+
+
+def _most_rows(text: str, laid, n: int):
+    """(score, anchor, columns) where most rows agree and a few do not: pdftotext -layout squeezes a line now and
+    then (a complete row's numbers a column or two closer than every other row prints them), so the positions
+    fall into more than n groups. The n groups held by most rows, each clearly apart from the others, are the
+    columns when the groups left out are all one row's; None otherwise."""
+    best = None
+    for a in range(3):
+        rows = [[_anchors(text, t)[a] for t in vals] for vals in laid]
+        xs = sorted({x for r in rows for x in r})
+        groups: list[list[float]] = []
+        for x in xs:  # positions a column or less apart are one group
+            if groups and x - groups[-1][-1] <= 1:
+                groups[-1].append(x)
+            else:
+                groups.append([x])
+        if len(groups) <= n:
+            continue
+        held = [{j for j, r in enumerate(rows) if any(g[0] <= x <= g[-1] for x in r)} for g in groups]
+        keep = sorted(sorted(range(len(groups)), key=lambda i: -len(held[i]))[:n])
+        off = set().union(*(held[i] for i in range(len(groups)) if i not in keep))
+        if len(off) > 1 or min(len(held[i]) for i in keep) < 2:  # one line squeezed, not many
+            continue
+        chosen = [groups[i] for i in keep]
+        width = max(g[-1] - g[0] for g in chosen)
+        apart = min(b[0] - a_[-1] for a_, b in zip(chosen, chosen[1:]))
+        if apart < max(3.0, 2 * width):
+            continue
+        gaps = [b[0] - a_[-1] for a_, b in zip(chosen, chosen[1:])]
+        if max(gaps) > 2 * min(gaps):  # a column blank in every row, another's numbers spread over two groups
+            continue
+        slots = [[i for x in r for i, g in enumerate(chosen) if g[0] <= x <= g[-1]] for r in rows]
+        if any(any(b <= a_ for a_, b in zip(sl, sl[1:])) for sl in slots):  # two numbers of a row in one column
+            continue
+        dropped = sum(len(groups[i]) for i in range(len(groups)) if i not in keep)
+        score = (dropped, width / apart)
+        if best is None or score < best[0]:
+            best = (score, a, [statistics.median([x for r in rows for x in r if g[0] <= x <= g[-1]])
+                               for g in chosen])
+    return best
 
 
 def laid_out(text: str, vals) -> bool:
@@ -260,10 +308,10 @@ def laid_out(text: str, vals) -> bool:
 
 
 def _evenly_spread(cols: list[float]) -> bool:
-    """Whether a header's column centres are spread like a table's columns (no gap five times another): a header
+    """Whether a header's column centres are spread like a table's columns (no gap EVEN times another): a header
     that pdftotext squeezed onto a few lines of its own, words far from the numbers they head, decides nothing."""
     gaps = [b - a for a, b in zip(cols, cols[1:])]
-    return not gaps or max(gaps) <= 5 * min(gaps)
+    return not gaps or max(gaps) <= EVEN * min(gaps)
 
 
 def by_position(text: str, vals, options, reference: dict, heads=None) -> tuple | None:
@@ -276,7 +324,13 @@ def by_position(text: str, vals, options, reference: dict, heads=None) -> tuple 
     if not _one_line(text, vals) or not laid_out(text, vals):
         return None
     cols = None if n in reference or not heads else labelled_columns(text, vals, heads)
-    anchor, cols = reference.get(n) or (1, cols or header_columns(text, vals, n))
+    # columns gathered from several header lines, each laid out by pdftotext its own way, are too loose to tell a
+    # blank from a 0 beside it without a clear lead (f066 of seed 2026: a 0 placed one column off, unwarned)
+    squeezed = False
+    if n not in reference and cols is None:
+        cols, lines = header_columns(text, vals, n) or (None, 0)
+        squeezed = lines > 1
+    anchor, cols = reference.get(n) or (1, cols)
     if cols is None or n not in reference and not _evenly_spread(cols):
         return None
     at = [_anchors(text, t)[anchor] for t in vals]
@@ -295,9 +349,10 @@ def by_position(text: str, vals, options, reference: dict, heads=None) -> tuple 
     if len(scored) == 1:
         return scored[0][2]
     # a blank and a 0 swapped change no sum: only the positions tell them apart, so only a clear lead does where
-    # pdftotext -layout moves numbers (a line of few numbers, or one whose numbers fit their columns loosely)
+    # pdftotext -layout moves numbers (a line of few numbers, one whose numbers fit their columns loosely, or
+    # columns from a header of several lines)
     swap = (not heads and all(x == y or {x, y} <= {BLANK, "0"} for x, y in zip(scored[0][2], scored[1][2]))
-            and (len(vals) <= SWAP_FEW or scored[0][1] > gap / 2))
+            and (len(vals) <= SWAP_FEW or scored[0][1] > gap / 2 or squeezed))
     if scored[1][0] - scored[0][0] >= max(3.0, gap / 2) * (SWAP_LEAD if swap else 1):
         return scored[0][2]
     return None

@@ -263,7 +263,7 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
     def prose(t: Token) -> bool:
         return t.kind == "text" and len(labels.leftover(t.raw, known)) >= PROSE
 
-    def values_between(a: int, b: int, label_row: int | None, label_end: int = -1) -> list[Token]:
+    def values_between(a: int, b: int, label_row: int | None, label_end: int = -1, label: str = "") -> list[Token]:
         # a label broken over two table rows (OCR): both rows are the label's; the cells before its second
         # line are the group label's columns, not values
         label_rows = {label_row} | {t.row for t in tokens[a:label_end + 1] if t.kind == "text"}
@@ -271,7 +271,9 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         out = []
         for i, t in enumerate(tokens[a:b], a):
             if t.kind == "text":
-                if out and i > label_end and prose(t):  # the label's own second line is not prose
+                # the label's own second line is not prose, nor the rest of it on the row after its numbers'
+                # row ("2.申请人逾期未按收费" | empty cells, then "通知要求缴纳费用、行…" and the numbers: PyMuPDF4LLM)
+                if out and i > label_end and prose(t) and labels.norm(t.raw) not in label:
                     break
                 continue
             if second is not None and t.row == second and i < label_end:
@@ -319,8 +321,8 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
         for i, (r, ti, m) in enumerate(found):
             nxt = found[i + 1][1] if i + 1 < len(found) else len(tokens)
             keys = [f"{table.id}.{r.key}.{c}" for c in r.columns]
-            groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row, token_at(m.end - 1)),
-                           f"“{r.label}”行", tokens[ti].pos))
+            groups.append((keys, values_between(ti + 1, max(nxt, ti + 1), tokens[ti].row, token_at(m.end - 1),
+                                                labels.norm(r.label)), f"“{r.label}”行", tokens[ti].pos))
 
     pending = []  # (keys, tokens, candidates, what, identities hold, "split" | "blank")
     partial = []  # the rows of pending whose readings the search could not all list
@@ -335,7 +337,8 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
             return 0, 0
         return _label_span(table, keys)
 
-    rows = [(keys, _spanned(_drop_padding(vals, len(keys), room(keys, vals)), len(keys)), what, at)
+    rows = [(keys, _spanned(_drop_padding(_under_headings(doc.text, vals, len(keys)), len(keys), room(keys, vals)),
+                            len(keys)), what, at)
             for keys, vals, what, at in groups]
     # the table prints its numbers apart (some complete row has white space between them): a short row of numbers
     # printed apart has blank cells left out, rather than digits run together ("规章 000")
@@ -470,6 +473,47 @@ def _drop_padding(vals: list[Token], n: int, room: tuple[int, int] | None = None
     if trail < excess - a:
         a = excess - trail
     return vals[a:len(vals) - (excess - a)]
+
+
+def _source_row(text: str, pos: int) -> tuple[int, list[str]]:
+    """The source row holding a position: where it starts, and its cells."""
+    r = text.rfind(ROW, 0, pos + 1)
+    return r, text[r + 1:text.find(END, r)].split(CELL)
+
+
+def _header_above(text: str, pos: int, n: int) -> list[str] | None:
+    """The cells of the header of the source row at pos: the nearest row above without a digit and with n cells
+    filled or more (not a row left blank), it and the rows between of the same grid (as many cells) and printed
+    right above one another; None if there is none."""
+    start, cells = _source_row(text, pos)
+    while True:
+        end = text.rfind(END, 0, start)
+        if end < 0 or text[end + 1:start].strip():
+            return None
+        start, head = _source_row(text, end - 1)
+        if start < 0 or len(head) != len(cells):
+            return None
+        if not any(c.isdigit() for c in "".join(head)) and sum(bool(c.strip()) for c in head) >= n:
+            return head
+
+
+def _under_headings(text: str, vals: list[Token], n: int) -> list[Token]:
+    """A row of more cells than columns, in a grid whose header names the n columns in its last n filled cells
+    (a PDF-to-Markdown tool's grid: a column of its own between two of the table's, "|规章|0||37269436|0|" under
+    "|信息内容|本年新制作数量||本年新公开数量|…", or the labels one cell right of the header's, "|规章|||54||" under
+    "||信息内容|本年新制作数量|…"): the cells under those headings, when every other cell is empty."""
+    if len(vals) <= n or len({t.row for t in vals}) != 1 or vals[0].row is None:
+        return vals
+    head = _header_above(text, vals[0].pos, n)
+    filled = [i for i, c in enumerate(head or []) if c.strip()]
+    if len(filled) not in (n, n + 1):
+        return vals
+    heads = set(filled[-n:])
+    index = {id(t): text.count(CELL, text.rfind(ROW, 0, t.pos + 1), t.pos) for t in vals}
+    kept = [t for t in vals if index[id(t)] in heads]
+    if len(kept) != n or any(t.raw or t.number is not None for t in vals if index[id(t)] not in heads):
+        return vals
+    return kept
 
 
 def _where(doc: Doc, table: Table, key: str, tok: Token) -> str:
