@@ -405,3 +405,32 @@ def test_markdown_cells_that_a_tool_merged_two_columns_into(tmp_path):
     back = import_report(write(tmp_path, "pymupdf4llm.md", md))
     assert back.layout == "2021" and back.values == values
     assert not [f for f in check(back) if f.severity == "error"]
+
+
+def test_markdown_a_merged_cell_with_one_number_or_none(tmp_path):
+    """Under PyMuPDF4LLM's "本年废止件数<br>现行有效件数" a row may print one number ("0": which column's?) or none.
+    None: both cells blank. One: read with a warning that names the row — a 0 beside a blank changes no sum —
+    not an error that the row is unreadable (f161 of seed 2026: two false IMP-ROW errors, 表二 read blank)."""
+    import re
+
+    from nianbao.report import render
+
+    fmt = load_format("2021")
+    values = random_valid_values(fmt, random.Random("merged-one"), scale=40)
+    values.update({"t2.regulations.issued": 3, "t2.regulations.repealed": 0, "t2.regulations.in_force": None,
+                   "t2.normative_docs.issued": 5, "t2.normative_docs.repealed": None,
+                   "t2.normative_docs.in_force": None})
+    filing = Filing(fmt=fmt, identity={"unit": "测试县发展和改革局", "year": 2023}, raw=values, narrative=NARRATIVE)
+    md = render(filing, fmt="md")
+    md = md.replace("| 本年废止件数 | 现行有效件数 |", "| 本年废止件数<br>现行有效件数 |")
+    md = md.replace("|---|---|---|---|\n| 信息内容 | 本年制发件数 |", "|---|---|---|\n| 信息内容 | 本年制发件数 |")
+    md, n = re.subn(r"(?m)^\| (规章|行政规范性文件) \| (\d+) \| (\d*) \| (\d*) \|$",
+                    lambda m: f"| {m[1]} | {m[2]} | {m[3]}{m[4]} |", md)
+    assert n == 2 and "| 规章 | 3 | 0 |" in md and "| 行政规范性文件 | 5 |  |" in md
+    back = import_report(write(tmp_path, "pymupdf4llm.md", md))
+    assert back.layout == "2021" and back.values == values
+    assert not [f for f in back.findings if f.severity == "error"]
+    (warned,) = [f for f in back.findings if f.severity == "warning" and set(f.keys) & set(values)
+                 and f.rule == "IMP-BLANK"]
+    assert "规章" in warned.message and set(warned.keys) == {"t2.regulations.issued", "t2.regulations.repealed",
+                                                          "t2.regulations.in_force"}

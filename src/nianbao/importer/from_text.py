@@ -76,6 +76,9 @@ def unstack(cells: list[str], stacks: dict[int, int]) -> tuple[list[str], dict[i
     else:
         split = {i: n for i, n in stacks.items()
                  if i < len(parts) and len(parts[i]) == n and all(_NUMBER_LINE.fullmatch(x) for x in parts[i])}
+        # an empty cell under the stack: each of its columns empty (one number there is any one's: tables.py)
+        split |= {i: n for i, n in stacks.items() if i < len(cells) and not cells[i].strip()}
+        parts = [[""] * split[i] if i in split and not c.strip() else p for i, (c, p) in enumerate(zip(cells, parts))]
     if not split:
         return cells, stacks
     return [x for i, c in enumerate(cells) for x in (parts[i] if i in split else [c])], stacks

@@ -34,6 +34,15 @@ def fillable(text: str, vals, keys) -> bool:
                     for a, b in zip(vals, vals[1:])))
 
 
+def grid_fillable(vals, keys) -> bool:
+    """A short row of a real table (its cells apart by construction) whose cells are numbers or empty: a cell left
+    out, as PDF-to-Markdown tools do when they merge two columns under one header cell and print one number there
+    ("本年废止件数<br>现行有效件数" over "0": which column's is it?)."""
+    nums = [t for t in vals if t.raw]
+    return (0 < len(nums) and len(vals) < len(keys) and all(t.row is not None for t in vals)
+            and all(t.number is not None and not t.splittable for t in nums))
+
+
 _APART = re.compile(r"(?m)(?:^|\s)[+\-]?\d[\d,.]*(?:[ \t]+[+\-]?\d[\d,.]*){2,}[ \t]*$")
 
 
@@ -278,12 +287,10 @@ def _most_rows(text: str, laid, n: int):
             continue
         chosen = [groups[i] for i in keep]
         width = max(g[-1] - g[0] for g in chosen)
-        apart = min(b[0] - a_[-1] for a_, b in zip(chosen, chosen[1:]))
-        if apart < max(3.0, 2 * width):
-            continue
         gaps = [b[0] - a_[-1] for a_, b in zip(chosen, chosen[1:])]
-        if max(gaps) > 2 * min(gaps):  # a column blank in every row, another's numbers spread over two groups
-            continue
+        apart = min(gaps)
+        if apart < max(3.0, 2 * width) or max(gaps) > 2 * apart:  # a max far over: a column blank in every row,
+            continue  # another's numbers spread over two groups
         slots = [[i for x in r for i, g in enumerate(chosen) if g[0] <= x <= g[-1]] for r in rows]
         if any(any(b <= a_ for a_, b in zip(sl, sl[1:])) for sl in slots):  # two numbers of a row in one column
             continue

@@ -362,6 +362,12 @@ def _read_table(doc: Doc, table: Table, tokens: list[Token], reading: Reading, c
             if blanks:
                 pending.append((keys, vals, blanks, what, True, "blank"))
                 continue
+        if short_rows.grid_fillable(vals, keys):  # a table's row with a cell left out: its empty cells are blanks
+            vals = [t for t in vals if t.raw]
+            blanks = short_rows.placements(vals, keys, list(_instances(fmt, set(keys))), types)
+            if blanks:
+                pending.append((keys, vals, blanks, what, True, "blank"))
+                continue
         splittable = len(vals) < len(keys) and (all(t.row is None for t in vals) or any(t.splittable for t in vals))
         inst = list(_instances(fmt, set(keys))) if splittable else []
         good, finished = searched(keys, vals, types, inst) if splittable else ([], True)
